@@ -1,0 +1,1 @@
+"""Feast definitions for fraud scoring: the registry built from these is the single source of truth."""

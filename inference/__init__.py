@@ -1,0 +1,1 @@
+"""The FastAPI inference service: online features per request, scored by the production model."""

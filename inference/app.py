@@ -1,0 +1,65 @@
+"""App factory and lifespan: open the feature store, load the model, check they fit."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
+
+from inference.routers import health, predict
+from inference.settings import ServiceSettings, get_settings
+from inference.state import ServingState
+
+logger = logging.getLogger("inference")
+
+
+def open_serving_state(settings: ServiceSettings) -> ServingState:
+    """Build everything a request needs; raises with a user-facing message when it cannot."""
+    from feast import FeatureStore
+
+    from inference.model import check_compatible, load_model
+    from inference.online_features import OnlineFeatureReader
+
+    store = FeatureStore(repo_path=str(settings.feast_repo))
+    service = store.get_feature_service(settings.feature_service)
+    reader = OnlineFeatureReader.from_store(store, service, timeout=settings.redis_timeout_seconds)
+    model = load_model(settings.mlflow_tracking_uri, settings.model_name, settings.model_alias)
+    check_compatible(model, settings.feature_service, reader.feature_names)
+    return ServingState(reader=reader, model=model)
+
+
+def create_app(settings: ServiceSettings | None = None, state: ServingState | None = None) -> FastAPI:
+    """Build the app. Nothing is opened until the lifespan starts, unless ``state`` is given."""
+    resolved = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        serving = state or open_serving_state(resolved)
+        app.state.serving = serving
+        logger.info("serving %s version %s", serving.model.name, serving.model.version)
+        try:
+            yield
+        finally:
+            await serving.reader.close()
+
+    app = FastAPI(
+        title="Fraud scoring",
+        summary="Online features from Feast's Redis store, scored by the MLflow production model.",
+        lifespan=lifespan,
+    )
+    app.state.settings = resolved
+    app.include_router(health.router)
+    app.include_router(predict.router)
+    app.add_exception_handler(RedisError, _online_store_unavailable)
+    return app
+
+
+async def _online_store_unavailable(request: Request, error: Exception) -> JSONResponse:
+    logger.warning("online store unavailable on %s: %s", request.url.path, type(error).__name__)
+    return JSONResponse(
+        status_code=503,
+        content={"detail": "online feature store (Redis) is unavailable; retry shortly"},
+        headers={"Retry-After": "1"},
+    )

@@ -1,0 +1,81 @@
+"""The production model, loaded from the MLflow registry, and the checks that guard it."""
+
+import json
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+
+from feature_repo.derived import REQUEST_FEATURES
+
+
+class ModelUnavailableError(RuntimeError):
+    """No usable model: nothing has the alias, or it cannot be loaded."""
+
+
+class ModelIncompatibleError(RuntimeError):
+    """The model's recorded inputs differ from what the feature service provides."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    name: str
+    version: str
+    feature_service: str
+    features: tuple[str, ...]
+    booster: lgb.Booster
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        """Probabilities for a float matrix in ``features`` order.
+
+        The booster is called directly with one thread: per row this is ~15 us, where the
+        sklearn wrapper or an MLflow pyfunc adds 20-30x, and OpenMP threads only spin on a
+        request-sized input.
+        """
+        return np.asarray(self.booster.predict(rows, num_threads=1))
+
+
+def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
+    import mlflow.lightgbm
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    try:
+        version = client.get_model_version_by_alias(name, alias)
+    except MlflowException as error:
+        raise ModelUnavailableError(
+            f"no version of {name!r} has the alias {alias!r}: run `mlops train --promote` first"
+        ) from error
+    tags = version.tags or {}
+    if "features" not in tags or "feature_service" not in tags:
+        raise ModelUnavailableError(f"{name} version {version.version} has no recorded feature list; retrain it with `mlops train`")
+    try:
+        mlflow.set_tracking_uri(tracking_uri)
+        booster = mlflow.lightgbm.load_model(f"models:/{name}/{version.version}")
+    except (MlflowException, OSError) as error:
+        raise ModelUnavailableError(f"cannot load {name} version {version.version}: {error}") from error
+    if not isinstance(booster, lgb.Booster):
+        raise ModelUnavailableError(f"{name} version {version.version} is not a LightGBM booster")
+    return LoadedModel(
+        name=name,
+        version=str(version.version),
+        feature_service=tags["feature_service"],
+        features=tuple(json.loads(tags["features"])),
+        booster=booster,
+    )
+
+
+def check_compatible(model: LoadedModel, feature_service: str, store_features: tuple[str, ...]) -> None:
+    """Refuse a model trained on other inputs than the service would feed it."""
+    expected = store_features + REQUEST_FEATURES
+    if model.feature_service != feature_service:
+        raise ModelIncompatibleError(
+            f"{model.name} version {model.version} was trained on feature service "
+            f"{model.feature_service!r}, but the service is configured for {feature_service!r}"
+        )
+    if model.features != expected:
+        raise ModelIncompatibleError(
+            f"{model.name} version {model.version} expects features {list(model.features)}, "
+            f"but feature service {feature_service!r} with request features provides {list(expected)}"
+        )

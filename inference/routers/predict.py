@@ -1,0 +1,42 @@
+"""Scoring endpoints."""
+
+from fastapi import APIRouter
+
+from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
+from inference.scoring import score
+from inference.state import ServingState, StateDep
+
+router = APIRouter(tags=["predict"])
+
+_UNAVAILABLE = {503: {"description": "The online feature store is unavailable."}}
+
+
+async def _predict(state: ServingState, items: list[PredictRequest]) -> list[PredictResponse]:
+    model = state.model  # read once: a concurrent hot swap must not mix two models in one answer
+    reader = state.reader
+    vectors = await reader.read([item.customer_id for item in items])
+    scored = score(model, reader.feature_names, vectors, [item.amount for item in items])
+    return [
+        PredictResponse(
+            customer_id=item.customer_id,
+            probability=result.probability,
+            model_name=model.name,
+            model_version=model.version,
+            features=dict(zip(model.features, result.inputs, strict=True)),
+            feature_status=dict(zip(reader.feature_names, vector.statuses, strict=True)),
+        )
+        for item, vector, result in zip(items, vectors, scored, strict=True)
+    ]
+
+
+@router.post("/predict", responses=_UNAVAILABLE)
+async def predict(request: PredictRequest, state: StateDep) -> PredictResponse:
+    """Score one transaction with the customer's online features."""
+    (response,) = await _predict(state, [request])
+    return response
+
+
+@router.post("/predict/batch", responses=_UNAVAILABLE)
+async def predict_batch(request: BatchPredictRequest, state: StateDep) -> BatchPredictResponse:
+    """Score up to 1000 transactions with one Redis round trip."""
+    return BatchPredictResponse(predictions=await _predict(state, request.items))

@@ -1,0 +1,1 @@
+"""Moving offline feature data into the Redis online store."""

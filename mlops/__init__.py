@@ -1,0 +1,1 @@
+"""The `mlops` command line: one sub-command group per stage of the model's life."""

@@ -1,0 +1,24 @@
+"""Opening the Feast feature store with errors a user can act on."""
+
+from feast import FeatureStore
+from feast.errors import FeastObjectNotFoundException
+
+from mlops.console import CommandError
+from mlops.project import feast_repo_path
+
+FEATURE_SERVICE = "fraud_detector_v1"
+
+
+def open_store() -> FeatureStore:
+    repo = feast_repo_path()
+    if not (repo / "feature_store.yaml").exists():
+        raise CommandError(f"no feature_store.yaml in {repo}: set MLOPS_FEAST_REPO to the Feast repository")
+    return FeatureStore(repo_path=str(repo))
+
+
+def require_applied(store: FeatureStore, feature_service: str = FEATURE_SERVICE) -> None:
+    """Fail with a hint when ``feast apply`` has not been run for this repository."""
+    try:
+        store.get_feature_service(feature_service)
+    except FeastObjectNotFoundException as error:
+        raise CommandError(f"feature service {feature_service!r} is not in the registry: run `feast apply` first") from error

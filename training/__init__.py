@@ -1,0 +1,1 @@
+"""Learning from point-in-time correct data, evaluating, and registering in MLflow."""

@@ -1,0 +1,87 @@
+"""Logging a trained model to MLflow and registering it as ``fraud_detector``.
+
+The run records what the serving side needs to check compatibility: the feature service
+name and the ordered feature list, stored on the run and on the model version, so the
+service can refuse a model whose inputs do not match the Feast registry.
+"""
+
+import json
+from dataclasses import dataclass
+
+import lightgbm as lgb
+import numpy as np
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from mlops.project import ProjectPaths
+from training.evaluation import GateVerdict, Metrics
+
+MODEL_NAME = "fraud_detector"
+PRODUCTION_ALIAS = "production"
+EXPERIMENT = "fraud_detector"
+TAG_FEATURE_SERVICE = "feature_service"
+TAG_FEATURES = "features"
+TAG_GATE_PASSED = "gate_passed"
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    version: str
+    run_id: str
+    promoted: bool
+
+
+def _experiment_id(client: MlflowClient, tracking_uri: str) -> str:
+    existing = client.get_experiment_by_name(EXPERIMENT)
+    if existing is not None:
+        return str(existing.experiment_id)
+    artifact_location = None
+    if tracking_uri.startswith("sqlite:"):
+        # Without this MLflow writes artifacts to ./mlruns of whatever folder the command runs in.
+        artifact_location = (ProjectPaths.from_env().mlflow / "artifacts").resolve().as_uri()
+    return str(client.create_experiment(EXPERIMENT, artifact_location=artifact_location))
+
+
+def log_and_register(
+    booster: lgb.Booster,
+    *,
+    tracking_uri: str,
+    feature_service: str,
+    features: tuple[str, ...],
+    params: dict[str, object],
+    metrics: Metrics,
+    verdict: GateVerdict,
+    promote: bool,
+) -> RegisteredModel:
+    """Log the run, register a new version, and move ``production`` to it only if the gate passed."""
+    mlflow.set_tracking_uri(tracking_uri)
+    client = MlflowClient(tracking_uri=tracking_uri)
+    experiment_id = _experiment_id(client, tracking_uri)
+    tags = {
+        TAG_FEATURE_SERVICE: feature_service,
+        TAG_FEATURES: json.dumps(list(features)),
+        TAG_GATE_PASSED: str(verdict.passed).lower(),
+        "gate_metric": verdict.gate.metric,
+        "gate_threshold": str(verdict.gate.threshold),
+    }
+    with mlflow.start_run(experiment_id=experiment_id) as run:
+        mlflow.log_params({key: str(value) for key, value in params.items()})
+        mlflow.log_metrics(metrics.as_dict())
+        mlflow.set_tags(tags)
+        info = mlflow.lightgbm.log_model(
+            booster,
+            name="model",
+            registered_model_name=MODEL_NAME,
+            # Stated, not inferred: inference shells out to uv/pip and costs seconds per run.
+            pip_requirements=[f"lightgbm=={lgb.__version__}", f"numpy=={np.__version__}"],
+        )
+    version = str(info.registered_model_version)
+    for key, value in tags.items():
+        client.set_model_version_tag(MODEL_NAME, version, key, value)
+    promoted = promote and verdict.passed
+    if promoted:
+        client.set_registered_model_alias(MODEL_NAME, PRODUCTION_ALIAS, version)
+    return RegisteredModel(name=MODEL_NAME, version=version, run_id=run.info.run_id, promoted=promoted)
+
+
