@@ -4,10 +4,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from redis.exceptions import RedisError
 
+from inference.errors import online_store_unavailable, validation_failed
 from inference.routers import health, predict
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
@@ -52,14 +53,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.state.settings = resolved
     app.include_router(health.router)
     app.include_router(predict.router)
-    app.add_exception_handler(RedisError, _online_store_unavailable)
+    app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(RedisError, online_store_unavailable)
     return app
 
-
-async def _online_store_unavailable(request: Request, error: Exception) -> JSONResponse:
-    logger.warning("online store unavailable on %s: %s", request.url.path, type(error).__name__)
-    return JSONResponse(
-        status_code=503,
-        content={"detail": "online feature store (Redis) is unavailable; retry shortly"},
-        headers={"Retry-After": "1"},
-    )

@@ -12,7 +12,9 @@ def serve_command(
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to bind.")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    show_examples: Annotated[bool, typer.Option(help="Once ready, send a few example requests and print them.")] = False,
+    show_examples: Annotated[
+        bool, typer.Option(help="Once ready, send a few example requests and print them.")
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve POST /predict with the production model; refuses to start if model and features disagree."""
@@ -39,5 +41,11 @@ def serve_command(
         uvicorn.run(create_app(settings, state=state), host=host, port=port, log_level=log_level, access_log=False)
     else:
         uvicorn.run(
-            "inference.app:create_app", factory=True, host=host, port=port, workers=workers, log_level=log_level, access_log=False
+            "inference.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
         )

@@ -49,7 +49,9 @@ def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
         ) from error
     tags = version.tags or {}
     if "features" not in tags or "feature_service" not in tags:
-        raise ModelUnavailableError(f"{name} version {version.version} has no recorded feature list; retrain it with `mlops train`")
+        raise ModelUnavailableError(
+            f"{name} version {version.version} has no recorded feature list; retrain it with `mlops train`"
+        )
     try:
         mlflow.set_tracking_uri(tracking_uri)
         booster = mlflow.lightgbm.load_model(f"models:/{name}/{version.version}")

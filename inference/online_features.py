@@ -50,7 +50,9 @@ class _ViewLayout:
 class OnlineFeatureReader:
     """Reads a feature service's features for one entity key from Feast's Redis layout."""
 
-    def __init__(self, client: Redis, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int) -> None:
+    def __init__(
+        self, client: Redis, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int
+    ) -> None:
         self._client = client
         self._project = project.encode()
         self._join_key = join_key
@@ -71,7 +73,7 @@ class OnlineFeatureReader:
             join_keys.update(view.join_keys)
             stored_name = _versioned_fv_name(view, config)
             features = tuple(feature.name for feature in projection.features)
-            fields = tuple(_mmh3(f"{stored_name}:{name}") for name in features) + (f"_ts:{stored_name}".encode(),)
+            fields = (*(_mmh3(f"{stored_name}:{name}") for name in features), f"_ts:{stored_name}".encode())
             ttl = view.ttl.total_seconds() if view.ttl else math.inf
             views.append(_ViewLayout(stored_name, features, fields, ttl or math.inf))
         if len(join_keys) != 1:
@@ -96,14 +98,15 @@ class OnlineFeatureReader:
             for entity_id in entity_ids:
                 key = self._redis_key(entity_id)
                 for view in self._views:
-                    pipe.hmget(key, list(view.hash_fields))
+                    pipe.hmget(key, list(view.hash_fields))  # type: ignore[arg-type]  # bytes keys are valid
             replies = await pipe.execute()
         now = time.time()
         per_entity = len(self._views)
         return [self._decode(replies[i * per_entity : (i + 1) * per_entity], now) for i in range(len(entity_ids))]
 
     async def ping(self) -> bool:
-        return bool(await self._client.ping())
+        pong: bool = await self._client.ping()  # type: ignore[misc]  # the asyncio client returns an awaitable
+        return pong
 
     async def close(self) -> None:
         await self._client.aclose()

@@ -29,7 +29,9 @@ def model_inputs(vector: FeatureVector, feature_names: tuple[str, ...], amount: 
     return row
 
 
-def score(model: LoadedModel, feature_names: tuple[str, ...], vectors: list[FeatureVector], amounts: list[float]) -> list[Scored]:
+def score(
+    model: LoadedModel, feature_names: tuple[str, ...], vectors: list[FeatureVector], amounts: list[float]
+) -> list[Scored]:
     rows = [model_inputs(vector, feature_names, amount) for vector, amount in zip(vectors, amounts, strict=True)]
     probabilities = model.predict(np.asarray(rows, dtype=np.float64))
     return [

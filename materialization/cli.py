@@ -40,7 +40,8 @@ def run_command(
         known = {view.name for view in store.list_feature_views()}
         unknown = sorted(set(views or []) - known)
         if unknown:
-            raise CommandError(f"unknown feature view(s): {', '.join(unknown)}; known: {', '.join(sorted(known)) or 'none (run feast apply)'}")
+            listed = ", ".join(sorted(known)) or "none (run feast apply)"
+            raise CommandError(f"unknown feature view(s): {', '.join(unknown)}; known: {listed}")
         if not known:
             raise CommandError("no feature views in the registry: run `feast apply` first")
         result = materialize(store, end=end_at, start=start_at, views=views)

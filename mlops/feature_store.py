@@ -21,4 +21,6 @@ def require_applied(store: FeatureStore, feature_service: str = FEATURE_SERVICE)
     try:
         store.get_feature_service(feature_service)
     except FeastObjectNotFoundException as error:
-        raise CommandError(f"feature service {feature_service!r} is not in the registry: run `feast apply` first") from error
+        raise CommandError(
+            f"feature service {feature_service!r} is not in the registry: run `feast apply` first"
+        ) from error

@@ -83,15 +83,24 @@ class LocalRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
         args = [
             str(redis_server_binary()),
-            "--bind", self.endpoint.host,
-            "--port", str(self.endpoint.port),
-            "--dir", str(self.directory),
-            "--dbfilename", f"dump-{self.endpoint.port}.rdb",
-            "--appendonly", "no",
-            "--save", "60 1000",
-            "--daemonize", "yes",
-            "--pidfile", str(self.pid_file),
-            "--logfile", str(self.directory / f"redis-{self.endpoint.port}.log"),
+            "--bind",
+            self.endpoint.host,
+            "--port",
+            str(self.endpoint.port),
+            "--dir",
+            str(self.directory),
+            "--dbfilename",
+            f"dump-{self.endpoint.port}.rdb",
+            "--appendonly",
+            "no",
+            "--save",
+            "60 1000",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(self.pid_file),
+            "--logfile",
+            str(self.directory / f"redis-{self.endpoint.port}.log"),
         ]
         if self.endpoint.password:
             args += ["--requirepass", self.endpoint.password]

@@ -9,12 +9,16 @@ from mlops.console import CommandError, fail, info
 
 
 def train_command(
-    promote: Annotated[bool, typer.Option(help="Give the new version the `production` alias if the gate passes.")] = False,
+    promote: Annotated[
+        bool, typer.Option(help="Give the new version the `production` alias if the gate passes.")
+    ] = False,
     gate_metric: Annotated[str, typer.Option(help="Gate metric: auc, precision, recall or f1.")] = "auc",
     gate_threshold: Annotated[float, typer.Option(help="Minimum holdout value of the gate metric.")] = 0.85,
     num_boost_round: Annotated[int, typer.Option(min=1, help="Boosting rounds.")] = 200,
     holdout_share: Annotated[float, typer.Option(help="Latest share of rows held out for evaluation.")] = 0.2,
-    transactions: Annotated[Path | None, typer.Option(help="Labelled transactions Parquet; default: the data folder's.")] = None,
+    transactions: Annotated[
+        Path | None, typer.Option(help="Labelled transactions Parquet; default: the data folder's.")
+    ] = None,
     feature_service: Annotated[str, typer.Option(help="Feast feature service to train on.")] = "fraud_detector_v1",
 ) -> None:
     """Train the fraud model on point-in-time features and register it in MLflow."""
@@ -50,7 +54,7 @@ def train_command(
     except (CommandError, ValueError) as error:
         fail(str(error))
     metrics = outcome.metrics
-    info(f"holdout: auc={metrics.auc:.4f} precision={metrics.precision:.4f} recall={metrics.recall:.4f} f1={metrics.f1:.4f}")
+    info("holdout: " + " ".join(f"{name}={value:.4f}" for name, value in metrics.as_dict().items()))
     registered = outcome.registered
     info(f"registered {registered.name} version {registered.version} (run {registered.run_id})")
     if registered.promoted:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from feast import FeatureStore
 
@@ -44,7 +45,7 @@ def run_training(
     train_mask, holdout_mask = time_split(training_set.frame["event_timestamp"], config.holdout_share)
     progress(f"training on {int(train_mask.sum()):,} rows, holding out the latest {int(holdout_mask.sum()):,}")
     booster = train(features[train_mask], y[train_mask], training_set.model_features, config)
-    metrics = evaluate(y[holdout_mask], booster.predict(features[holdout_mask]))
+    metrics = evaluate(y[holdout_mask], np.asarray(booster.predict(features[holdout_mask])))
     verdict = judge(metrics, gate)
     progress(verdict.describe())
     params: dict[str, object] = {

@@ -9,8 +9,8 @@ import json
 from dataclasses import dataclass
 
 import lightgbm as lgb
-import numpy as np
 import mlflow
+import numpy as np
 from mlflow.tracking import MlflowClient
 
 from mlops.project import ProjectPaths
@@ -83,5 +83,3 @@ def log_and_register(
     if promoted:
         client.set_registered_model_alias(MODEL_NAME, PRODUCTION_ALIAS, version)
     return RegisteredModel(name=MODEL_NAME, version=version, run_id=run.info.run_id, promoted=promoted)
-
-

@@ -17,9 +17,7 @@ def generate_command(
     customers: Annotated[int, typer.Option(min=1, help="Number of customers (ids 1..N).")] = 10_000,
     days: Annotated[int, typer.Option(min=2, help="Days of daily snapshots.")] = 30,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
-    end: Annotated[
-        datetime | None, typer.Option(help="Newest snapshot day (UTC); default: today's midnight.")
-    ] = None,
+    end: Annotated[datetime | None, typer.Option(help="Newest snapshot day (UTC); default: today's midnight.")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder; default: the data folder's offline/.")] = None,
 ) -> None:
     """Write customer_stats.parquet and transactions.parquet."""

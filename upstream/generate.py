@@ -74,9 +74,7 @@ def generate(config: GeneratorConfig) -> GeneratedData:
     # Which days each customer has a snapshot for.
     kind = rng.random(n)
     never = kind < config.never_seen_share
-    late = (kind >= config.never_seen_share) & (
-        kind < config.never_seen_share + config.late_signup_share
-    )
+    late = (kind >= config.never_seen_share) & (kind < config.never_seen_share + config.late_signup_share)
     churned = (kind >= config.never_seen_share + config.late_signup_share) & (
         kind < config.never_seen_share + config.late_signup_share + config.churned_share
     )

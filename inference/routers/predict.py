@@ -1,5 +1,7 @@
 """Scoring endpoints."""
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
@@ -8,7 +10,7 @@ from inference.state import ServingState, StateDep
 
 router = APIRouter(tags=["predict"])
 
-_UNAVAILABLE = {503: {"description": "The online feature store is unavailable."}}
+_UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "The online feature store is unavailable."}}
 
 
 async def _predict(state: ServingState, items: list[PredictRequest]) -> list[PredictResponse]:
