@@ -56,4 +56,3 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(RedisError, online_store_unavailable)
     return app
-

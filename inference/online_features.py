@@ -20,6 +20,8 @@ from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from google.protobuf.timestamp_pb2 import Timestamp
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 
 class FeatureStatus(StrEnum):
@@ -84,6 +86,9 @@ class OnlineFeatureReader:
             port=int(nodes[0]["port"]),
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
+            # One immediate retry replaces a pooled connection that died with a Redis restart;
+            # redis-py's default backs off for seconds, far past any request's deadline.
+            retry=Retry(NoBackoff(), 1),
             **params,
         )
         return cls(client, config.project, join_keys.pop(), views, config.entity_key_serialization_version)

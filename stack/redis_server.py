@@ -91,10 +91,12 @@ class LocalRedis:
             str(self.directory),
             "--dbfilename",
             f"dump-{self.endpoint.port}.rdb",
+            # Every write is logged (fsync each second), so a stop or crash loses nothing
+            # already acknowledged; the server replays the log when it starts again.
             "--appendonly",
-            "no",
-            "--save",
-            "60 1000",
+            "yes",
+            "--appendfilename",
+            f"appendonly-{self.endpoint.port}.aof",
             "--daemonize",
             "yes",
             "--pidfile",
@@ -126,11 +128,16 @@ class LocalRedis:
             self.pid_file.unlink(missing_ok=True)
             return False
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                break
+        while time.monotonic() < deadline and _alive(pid):
             time.sleep(0.05)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs; a zombie (exited, not yet reaped by its parent) does not."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -3,13 +3,14 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import tempfile
-
 import httpx
+
+SERVE = (sys.executable, "-m", "mlops", "serve")
 
 
 def wait_for(
@@ -32,33 +33,21 @@ def wait_for(
 @contextmanager
 def running_service(port: int, env: dict[str, str] | None = None, workers: int = 1) -> Iterator[str]:
     """Start ``mlops serve`` on ``port``; yield its base URL; stop it (SIGTERM, then kill)."""
-    log = tempfile.TemporaryFile()  # a file, not a pipe: a full pipe would block the server
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlops",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        env={**os.environ, **(env or {})},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{base_url}/health", process, log)
-        yield base_url
-    finally:
-        process.terminate()
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the server
+        process = subprocess.Popen(
+            [*SERVE, "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+            wait_for(f"{base_url}/health", process, log)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
