@@ -1,6 +1,6 @@
 """``mlops materialize``: keep the online store current."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -22,6 +22,9 @@ def run_command(
     start: Annotated[
         datetime | None, typer.Option(help="Start of a full-range backfill; default: incremental.")
     ] = None,
+    backfill_days: Annotated[
+        float | None, typer.Option(min=0.0, help="Backfill this many days before --end (instead of --start).")
+    ] = None,
     views: Annotated[list[str] | None, typer.Option("--view", help="Feature view to materialize (repeatable).")] = None,
 ) -> None:
     """Materialize feature views through Feast (incrementally unless --start is given)."""
@@ -33,6 +36,10 @@ def run_command(
 
     end_at = _aware(end) or datetime.now(UTC)
     start_at = _aware(start)
+    if backfill_days is not None:
+        if start_at is not None:
+            fail("give either --start or --backfill-days, not both")
+        start_at = end_at - timedelta(days=backfill_days)
     if start_at is not None and start_at >= end_at:
         fail(f"--start ({start_at.isoformat()}) must be before --end ({end_at.isoformat()})")
     try:

@@ -167,7 +167,7 @@ def _transactions(
     # Legitimate amounts follow the average order value the system has on record;
     # fraudulent ones are several times larger.
     reference = np.where(visible, aov_seen, aov[rows, days])
-    shift = np.where(is_fraud, rng.normal(1.6, 0.5, rows.size), rng.normal(0.0, 0.35, rows.size))
+    shift = np.where(is_fraud, rng.normal(1.1, 0.5, rows.size), rng.normal(0.0, 0.35, rows.size))
     amount = np.round(reference * np.exp(shift), 2)
 
     frame = pd.DataFrame(

@@ -1,0 +1,51 @@
+# The README's commands. A fresh machine needs only Python 3.11 (and apt for `make` itself).
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv
+MLOPS := $(VENV)/bin/mlops
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo prepare serve test lint bench stop clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+# Installs exactly what uv.lock says (fails rather than re-resolving).
+install: $(UV)
+	$(UV) sync --frozen
+
+# Everything up to a promoted model: local stack, data, Feast apply, materialization, training.
+prepare: install
+	$(MLOPS) stack up
+	$(MLOPS) data generate
+	$(VENV)/bin/feast apply
+	$(MLOPS) materialize run --backfill-days 31
+	$(MLOPS) train --promote
+
+# The quick start: prepare, then serve on $(HOST):$(PORT) and print a few real predictions.
+demo: prepare
+	$(MLOPS) serve --host $(HOST) --port $(PORT) --show-examples
+
+serve: install
+	$(MLOPS) serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: install
+	$(VENV)/bin/python bench/predict_latency.py
+
+# Stops only the redis-server that `mlops stack up` started.
+stop:
+	$(MLOPS) stack down
+
+clean: stop
+	rm -rf data
