@@ -15,7 +15,7 @@ class ServingState:
     model: LoadedModel
 
 
-def get_state(request: Request) -> ServingState:
+async def get_state(request: Request) -> ServingState:
     state: ServingState = request.app.state.serving
     return state
 
