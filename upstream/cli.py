@@ -43,3 +43,43 @@ def generate_command(
         f"wrote {len(data.customer_stats):,} snapshots and {len(data.transactions):,} transactions "
         f"(fraud rate {fraud_rate:.2%}) to {folder}"
     )
+
+
+@app.command("append")
+def append_command(
+    every: Annotated[
+        str | None, typer.Option(help="Keep appending at this interval (e.g. 1m) until Ctrl-C; default: once.")
+    ] = None,
+    at: Annotated[datetime | None, typer.Option(help="Event time of the new snapshots (UTC); default: now.")] = None,
+    path: Annotated[Path | None, typer.Option(help="Snapshot file; default: the data folder's customer_stats.")] = None,
+) -> None:
+    """Simulate the upstream feed: append a new snapshot of every customer, once or on an interval."""
+    import time
+    from datetime import UTC
+
+    from materialization.durations import parse_duration
+    from upstream.append import append_snapshots  # pandas: import on use
+
+    target = path or ProjectPaths.from_env().customer_stats
+    if not target.exists():
+        fail(f"{target} does not exist: run `mlops data generate` first")
+    try:
+        interval = parse_duration(every).total_seconds() if every else None
+    except ValueError as error:
+        fail(f"--every: {error}")
+    if at is not None and interval is not None:
+        fail("give either --at or --every, not both")
+    while True:
+        moment = (at if at.tzinfo else at.replace(tzinfo=UTC)) if at else datetime.now(UTC)
+        try:
+            added = append_snapshots(target, moment)
+        except (OSError, ValueError) as error:
+            fail(f"cannot append to {target}: {error}")
+        info(f"appended {added:,} snapshots at {moment.isoformat()} to {target}")
+        if interval is None:
+            return
+        try:
+            time.sleep(interval)
+        except KeyboardInterrupt:
+            info("stopped appending: the freshness alert fires once the data is older than its SLA")
+            return

@@ -747,7 +747,7 @@ BROKEN_COMPOSE: dict[str, tuple[Callable[[Compose], None], str]] = {
     ),
     "bad-option-value": (_edit_script("bootstrap", "--start 2000-01-01", "--start yesterday"), "Invalid value"),
     "missing-subcommand": (
-        _edit_script("materialization", "mlops materialize run", "mlops materialize"),
+        _edit_script("bootstrap", "mlops materialize run --start 2000-01-01", "mlops materialize"),
         "needs a sub-command",
     ),
     "mlflow-option-typo": (
@@ -756,11 +756,14 @@ BROKEN_COMPOSE: dict[str, tuple[Callable[[Compose], None], str]] = {
     ),
     "feast-command-typo": (_edit_script("bootstrap", "apply", "aply"), "`feast` has no command 'aply'"),
     "compose-interpolates": (
-        _edit_script("materialization", "$$MATERIALIZE_INTERVAL_SECONDS", "$MATERIALIZE_INTERVAL_SECONDS"),
-        "materialization: Compose replaces `$`",
+        _edit_script("bootstrap", "$$MLOPS_FEAST_REPO", "$MLOPS_FEAST_REPO"),
+        "bootstrap: Compose replaces `$`",
     ),
     "no-set-e": (_edit_script("bootstrap", "set -eu\n", ""), "bootstrap: a one-shot script without `set -e`"),
-    "shell-syntax": (_edit_script("materialization", "done", ""), "materialization: shell syntax error"),
+    "shell-syntax": (
+        _edit_script("bootstrap", "set -eu\n", "set -eu\nif true; then\n"),
+        "bootstrap: shell syntax error",
+    ),
     "script-as-string": (
         lambda c: c["services"]["bootstrap"].update(command=c["services"]["bootstrap"]["command"][0]),
         "inference: starts before any service has promoted a model",
@@ -827,19 +830,18 @@ def test_the_bootstrap_prepares_everything_the_service_needs_in_order(compose: C
     ]
 
 
-def test_the_materialization_loop_runs_materialize_on_the_configured_interval(compose: Compose) -> None:
+def test_the_materialization_service_runs_the_scheduler_on_the_configured_interval(compose: Compose) -> None:
     service = compose["services"]["materialization"]
-    assert environment(service)["MATERIALIZE_INTERVAL_SECONDS"] == "${MATERIALIZE_INTERVAL_SECONDS:-3600}"
-    assert [argv for argv in invocations(service, IMAGE) if argv[0] in {"mlops", "sleep"}] == [
-        ("mlops", "materialize", "run"),
-        ("sleep", "${MATERIALIZE_INTERVAL_SECONDS:-3600}"),  # expanded from the environment Compose sets
+    assert invocations(service, IMAGE) == [
+        ("mlops", "materialize", "schedule", "--interval", "${MATERIALIZE_INTERVAL_SECONDS:-3600}s")
     ]
+    assert as_argv(service["healthcheck"]["test"])[-1].endswith("urlopen('http://127.0.0.1:9108/metrics', timeout=4)")
 
 
 def test_every_mlops_command_in_the_compose_file_exists(compose: Compose) -> None:
     stack = Stack.of(compose, IMAGE)
     used = {mlops_subcommands(argv) for runs in stack.runs.values() for argv in runs if argv[0] == "mlops"}
-    assert used == {("serve",), ("data", "generate"), ("materialize", "run"), ("train",)}
+    assert used == {("serve",), ("data", "generate"), ("materialize", "run"), ("materialize", "schedule"), ("train",)}
     runner = CliRunner()
     for subcommand in sorted(used):
         result = runner.invoke(app, [*subcommand, "--help"])
