@@ -37,6 +37,11 @@ class ProjectPaths:
     def mlflow(self) -> Path:
         return self.data / "mlflow"
 
+    @property
+    def predictions(self) -> Path:
+        """The service's prediction log (rotating Parquet files, one writer per worker)."""
+        return self.data / "predictions"
+
 
 def feast_repo_path() -> Path:
     """The Feast repository (folder holding ``feature_store.yaml``); ``MLOPS_FEAST_REPO`` overrides."""

@@ -1,0 +1,34 @@
+"""Where uvicorn workers share their Prometheus values (prometheus_client multiprocess mode).
+
+prometheus_client decides at import time whether values live in memory or in files, so the
+directory must be in the environment before any worker imports it: ``mlops serve`` calls
+:func:`prepare_multiprocess_dir` first thing, and spawned workers inherit the variable. This
+module itself must not import prometheus_client.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_multiprocess_dir() -> Path:
+    """An empty directory for this run: a fresh temp one (removed at exit) unless the user chose one.
+
+    Files left by an earlier run would be summed into this run's counts, so a user-chosen
+    directory is emptied of them.
+    """
+    configured = os.environ.get(MULTIPROC_ENV)
+    if configured:
+        folder = Path(configured)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return folder
+    folder = Path(tempfile.mkdtemp(prefix="mlops-metrics-"))
+    os.environ[MULTIPROC_ENV] = str(folder)
+    atexit.register(shutil.rmtree, folder, True)
+    return folder

@@ -1,0 +1,1 @@
+"""Watching the model in production: drift, prediction logs, metrics, alerts and accuracy."""
