@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import lightgbm as lgb
 import numpy as np
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
@@ -38,8 +39,6 @@ class LoadedModel:
 
 
 def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
-    import mlflow.lightgbm
-
     client = MlflowClient(tracking_uri=tracking_uri)
     try:
         version = client.get_model_version_by_alias(name, alias)
@@ -47,6 +46,14 @@ def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
         raise ModelUnavailableError(
             f"no version of {name!r} has the alias {alias!r}: run `mlops train --promote` first"
         ) from error
+    return load_model_version(tracking_uri, version)
+
+
+def load_model_version(tracking_uri: str, version: ModelVersion) -> LoadedModel:
+    """Load one registry version (the hot swap resolves the alias itself, then loads what it saw)."""
+    import mlflow.lightgbm
+
+    name = version.name
     tags = version.tags or {}
     if "features" not in tags or "feature_service" not in tags:
         raise ModelUnavailableError(

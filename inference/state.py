@@ -1,6 +1,11 @@
-"""What the service holds while it runs, opened by the lifespan and handed to routes."""
+"""What the service holds while it runs, opened by the lifespan and handed to routes.
 
-from dataclasses import dataclass
+``model`` is replaced whole by the hot swap (one attribute assignment, atomic for every
+reader); a request reads it once, so a request in flight finishes on the model it started
+with while the next one gets the new version.
+"""
+
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,9 +15,29 @@ from inference.online_features import OnlineFeatureReader
 
 
 @dataclass
+class SwapFailure:
+    version: str
+    error: str
+    at: str
+
+
+@dataclass
+class SwapStatus:
+    """What the model watcher last did, for the admin status endpoint and the logs."""
+
+    last_check_at: str | None = None
+    last_check_error: str | None = None
+    last_swap_at: str | None = None
+    previous_version: str | None = None
+    last_failure: SwapFailure | None = None
+    swaps: int = 0
+
+
+@dataclass
 class ServingState:
     reader: OnlineFeatureReader
     model: LoadedModel
+    swap: SwapStatus = field(default_factory=SwapStatus)
 
 
 async def get_state(request: Request) -> ServingState:

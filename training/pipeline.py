@@ -63,6 +63,7 @@ def run_training(
         metrics=metrics,
         verdict=verdict,
         promote=promote,
+        reference=pd.DataFrame(features[train_mask], columns=list(training_set.model_features)),
     )
     return TrainingOutcome(
         rows=len(training_set.frame),

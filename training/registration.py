@@ -11,10 +11,13 @@ from dataclasses import dataclass
 import lightgbm as lgb
 import mlflow
 import numpy as np
+import pandas as pd
 from mlflow.tracking import MlflowClient
 
 from mlops.project import ProjectPaths
+from monitoring.reference_profile import log_reference_profile
 from training.evaluation import GateVerdict, Metrics
+from training.lifecycle import METRIC_PREFIX, Lifecycle
 
 MODEL_NAME = "fraud_detector"
 PRODUCTION_ALIAS = "production"
@@ -53,8 +56,14 @@ def log_and_register(
     metrics: Metrics,
     verdict: GateVerdict,
     promote: bool,
+    model_name: str = MODEL_NAME,
+    reference: pd.DataFrame | None = None,
 ) -> RegisteredModel:
-    """Log the run, register a new version, and move ``production`` to it only if the gate passed."""
+    """Log the run, register a new version, and move ``production`` to it only if the gate passed.
+
+    Promotion goes through the registry lifecycle, so the outgoing version is archived and
+    the move is written to the audit log, exactly as `mlops registry promote` would.
+    """
     mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = _experiment_id(client, tracking_uri)
@@ -69,17 +78,22 @@ def log_and_register(
         mlflow.log_params({key: str(value) for key, value in params.items()})
         mlflow.log_metrics(metrics.as_dict())
         mlflow.set_tags(tags)
+        if reference is not None:  # the training inputs' profile, the baseline of `mlops monitor run`
+            log_reference_profile(reference)
         info = mlflow.lightgbm.log_model(
             booster,
             name="model",
-            registered_model_name=MODEL_NAME,
+            registered_model_name=model_name,
             # Stated, not inferred: inference shells out to uv/pip and costs seconds per run.
             pip_requirements=[f"lightgbm=={lgb.__version__}", f"numpy=={np.__version__}"],
         )
     version = str(info.registered_model_version)
-    for key, value in tags.items():
-        client.set_model_version_tag(MODEL_NAME, version, key, value)
+    version_tags = {**tags, **{f"{METRIC_PREFIX}{key}": repr(value) for key, value in metrics.as_dict().items()}}
+    for key, value in version_tags.items():
+        client.set_model_version_tag(model_name, version, key, value)
     promoted = promote and verdict.passed
     if promoted:
-        client.set_registered_model_alias(MODEL_NAME, PRODUCTION_ALIAS, version)
-    return RegisteredModel(name=MODEL_NAME, version=version, run_id=run.info.run_id, promoted=promoted)
+        Lifecycle(client).promote(
+            model_name, version, PRODUCTION_ALIAS, reason=f"mlops train --promote: {verdict.describe()}"
+        )
+    return RegisteredModel(name=model_name, version=version, run_id=run.info.run_id, promoted=promoted)
