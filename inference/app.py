@@ -9,7 +9,11 @@ from fastapi.exceptions import RequestValidationError
 from redis.exceptions import RedisError
 
 from inference.errors import online_store_unavailable, validation_failed
-from inference.routers import health, predict
+from inference.hot_swap import ModelWatcher
+from inference.metrics import record_model
+from inference.prediction_log import start_prediction_log
+from inference.request_context import RequestObservationMiddleware
+from inference.routers import admin, health, metrics, predict
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
 
@@ -40,10 +44,17 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         serving = state or open_serving_state(resolved)
         app.state.serving = serving
         logger.info("serving %s version %s", serving.model.name, serving.model.version)
+        record_model(serving.model.name, serving.model.version)
+        app.state.prediction_log = start_prediction_log(resolved)
+        app.state.model_watcher = watcher = ModelWatcher(serving, resolved)
+        watcher.start_polling()
         try:
             yield
         finally:
+            await watcher.stop()
             await serving.reader.close()
+            if app.state.prediction_log is not None:
+                app.state.prediction_log.stop()
 
     app = FastAPI(
         title="Fraud scoring",
@@ -53,6 +64,9 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.state.settings = resolved
     app.include_router(health.router)
     app.include_router(predict.router)
+    app.include_router(metrics.router)
+    app.include_router(admin.router)
+    app.add_middleware(RequestObservationMiddleware)
     app.add_exception_handler(RequestValidationError, validation_failed)
     app.add_exception_handler(RedisError, online_store_unavailable)
     return app

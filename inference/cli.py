@@ -16,8 +16,14 @@ def serve_command(
         bool, typer.Option(help="Once ready, send a few example requests and print them.")
     ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    graceful_timeout: Annotated[
+        int, typer.Option(min=0, help="On SIGTERM, seconds to let in-flight requests finish before closing.")
+    ] = 25,
 ) -> None:
     """Serve POST /predict with the production model; refuses to start if model and features disagree."""
+    from inference.metrics_dir import prepare_multiprocess_dir  # before prometheus_client is imported anywhere
+
+    prepare_multiprocess_dir()
     import uvicorn
     from feast.errors import FeastObjectNotFoundException
 
@@ -38,7 +44,14 @@ def serve_command(
 
         threading.Thread(target=run_examples, args=(f"http://{host}:{port}",), daemon=True).start()
     if workers == 1:
-        uvicorn.run(create_app(settings, state=state), host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            create_app(settings, state=state),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=graceful_timeout,
+        )
     else:
         uvicorn.run(
             "inference.app:create_app",
@@ -48,4 +61,5 @@ def serve_command(
             workers=workers,
             log_level=log_level,
             access_log=False,
+            timeout_graceful_shutdown=graceful_timeout,
         )

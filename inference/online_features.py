@@ -15,13 +15,14 @@ from enum import StrEnum
 from feast import FeatureService, FeatureStore, FeatureView
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.helpers import _mmh3
-from feast.infra.online_stores.redis import RedisOnlineStore, RedisOnlineStoreConfig, _versioned_fv_name
+from feast.infra.online_stores.redis import RedisOnlineStoreConfig, _versioned_fv_name
 from feast.protos.feast.types.EntityKey_pb2 import EntityKey
 from feast.protos.feast.types.Value_pb2 import Value
 from google.protobuf.timestamp_pb2 import Timestamp
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
+
+from inference.redis_connection import OnlineClient, open_online_client
 
 
 class FeatureStatus(StrEnum):
@@ -53,7 +54,7 @@ class OnlineFeatureReader:
     """Reads a feature service's features for one entity key from Feast's Redis layout."""
 
     def __init__(
-        self, client: Redis, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int
+        self, client: OnlineClient, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int
     ) -> None:
         self._client = client
         self._project = project.encode()
@@ -66,8 +67,8 @@ class OnlineFeatureReader:
     def from_store(cls, store: FeatureStore, service: FeatureService, timeout: float) -> "OnlineFeatureReader":
         config = store.config
         online = config.online_store
-        if not isinstance(online, RedisOnlineStoreConfig) or online.redis_type != "redis":
-            raise ValueError("the inference service reads a single-node Redis online store (type: redis)")
+        if not isinstance(online, RedisOnlineStoreConfig):
+            raise ValueError("the inference service reads a Redis online store (type: redis)")
         views: list[_ViewLayout] = []
         join_keys: set[str] = set()
         for projection in service.feature_view_projections:
@@ -80,17 +81,7 @@ class OnlineFeatureReader:
             views.append(_ViewLayout(stored_name, features, fields, ttl or math.inf))
         if len(join_keys) != 1:
             raise ValueError(f"feature service {service.name} must use exactly one join key, found {sorted(join_keys)}")
-        nodes, params = RedisOnlineStore._parse_connection_string(online.connection_string)
-        client = Redis(
-            host=nodes[0]["host"],
-            port=int(nodes[0]["port"]),
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            # One immediate retry replaces a pooled connection that died with a Redis restart;
-            # redis-py's default backs off for seconds, far past any request's deadline.
-            retry=Retry(NoBackoff(), 1),
-            **params,
-        )
+        client = open_online_client(online, timeout)
         return cls(client, config.project, join_keys.pop(), views, config.entity_key_serialization_version)
 
     def _redis_key(self, entity_id: int) -> bytes:
@@ -104,13 +95,19 @@ class OnlineFeatureReader:
                 key = self._redis_key(entity_id)
                 for view in self._views:
                     pipe.hmget(key, list(view.hash_fields))  # type: ignore[arg-type]  # bytes keys are valid
-            replies = await pipe.execute()
+            try:
+                replies = await pipe.execute()
+            except RedisClusterException as error:  # no node reachable; not a RedisError subclass
+                raise RedisConnectionError("Redis Cluster unreachable") from error
         now = time.time()
         per_entity = len(self._views)
         return [self._decode(replies[i * per_entity : (i + 1) * per_entity], now) for i in range(len(entity_ids))]
 
     async def ping(self) -> bool:
-        pong: bool = await self._client.ping()  # type: ignore[misc]  # the asyncio client returns an awaitable
+        try:
+            pong: bool = await self._client.ping()  # type: ignore[misc]  # the asyncio client returns an awaitable
+        except RedisClusterException as error:
+            raise RedisConnectionError("Redis Cluster unreachable") from error
         return pong
 
     async def close(self) -> None:

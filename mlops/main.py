@@ -4,8 +4,13 @@ import typer
 
 from inference.cli import serve_command
 from materialization.cli import app as materialize_app
+from materialization.freshness_cli import app as freshness_app
+from monitoring.cli import app as monitor_app
+from monitoring.drift_cli import drift_command
 from stack.cli import app as stack_app
 from training.cli import train_command
+from training.pipeline_cli import app as pipeline_app
+from training.registry_cli import app as registry_app
 from upstream.cli import app as data_app
 
 app = typer.Typer(
@@ -16,5 +21,10 @@ app = typer.Typer(
 app.add_typer(stack_app, name="stack")
 app.add_typer(data_app, name="data")
 app.add_typer(materialize_app, name="materialize")
+app.add_typer(freshness_app, name="freshness")
 app.command("train")(train_command)
 app.command("serve")(serve_command)
+app.command("drift")(drift_command)
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(registry_app, name="registry")
+app.add_typer(pipeline_app, name="pipeline")

@@ -31,7 +31,9 @@ def wait_for(
 
 
 @contextmanager
-def running_service(port: int, env: dict[str, str] | None = None, workers: int = 1) -> Iterator[str]:
+def running_service(
+    port: int, env: dict[str, str] | None = None, workers: int = 1, startup_timeout: float = 240.0
+) -> Iterator[str]:
     """Start ``mlops serve`` on ``port``; yield its base URL; stop it (SIGTERM, then kill)."""
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the server
         process = subprocess.Popen(
@@ -42,7 +44,7 @@ def running_service(port: int, env: dict[str, str] | None = None, workers: int =
         )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            wait_for(f"{base_url}/health", process, log)
+            wait_for(f"{base_url}/health", process, log, timeout=startup_timeout)
             yield base_url
         finally:
             process.terminate()

@@ -1,9 +1,12 @@
 """Scoring endpoints."""
 
+import time
 from typing import Any
 
 from fastapi import APIRouter
 
+from inference.metrics import FEATURE_LOOKUP_DURATION
+from inference.prediction_log import PredictionLog, PredictionLogDep, observe_predictions
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
 from inference.scoring import score
 from inference.state import ServingState, StateDep
@@ -13,12 +16,16 @@ router = APIRouter(tags=["predict"])
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "The online feature store is unavailable."}}
 
 
-async def _predict(state: ServingState, items: list[PredictRequest]) -> list[PredictResponse]:
+async def _predict(
+    state: ServingState, items: list[PredictRequest], log: PredictionLog | None
+) -> list[PredictResponse]:
     model = state.model  # read once: a concurrent hot swap must not mix two models in one answer
     reader = state.reader
+    started = time.perf_counter()
     vectors = await reader.read([item.customer_id for item in items])
+    FEATURE_LOOKUP_DURATION.observe(time.perf_counter() - started)
     scored = score(model, reader.feature_names, vectors, [item.amount for item in items])
-    return [
+    responses = [
         PredictResponse(
             customer_id=item.customer_id,
             probability=result.probability,
@@ -29,16 +36,18 @@ async def _predict(state: ServingState, items: list[PredictRequest]) -> list[Pre
         )
         for item, vector, result in zip(items, vectors, scored, strict=True)
     ]
+    observe_predictions(responses, log, single=len(items) == 1)
+    return responses
 
 
 @router.post("/predict", responses=_UNAVAILABLE)
-async def predict(request: PredictRequest, state: StateDep) -> PredictResponse:
+async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep) -> PredictResponse:
     """Score one transaction with the customer's online features."""
-    (response,) = await _predict(state, [request])
+    (response,) = await _predict(state, [request], log)
     return response
 
 
 @router.post("/predict/batch", responses=_UNAVAILABLE)
-async def predict_batch(request: BatchPredictRequest, state: StateDep) -> BatchPredictResponse:
+async def predict_batch(request: BatchPredictRequest, state: StateDep, log: PredictionLogDep) -> BatchPredictResponse:
     """Score up to 1000 transactions with one Redis round trip."""
-    return BatchPredictResponse(predictions=await _predict(state, request.items))
+    return BatchPredictResponse(predictions=await _predict(state, request.items, log))
