@@ -29,16 +29,6 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 MODEL = "hot_swap_bench"
-YAML = """project: hot_swap_bench
-provider: local
-registry: {registry}
-online_store:
-  type: redis
-  connection_string: "${{REDIS_CONNECTION_STRING}}"
-offline_store:
-  type: duckdb
-entity_key_serialization_version: 3
-"""
 
 
 def percentiles(values: list[float]) -> str:
@@ -55,7 +45,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hot-swap-bench-"))
-    from bench_ports import free_port
+    from server_processes import free_port
 
     redis_port = free_port()
     os.environ.update(
@@ -83,6 +73,7 @@ def prepare(work: Path) -> str:
     from feature_repo.entities import customer
     from feature_repo.feature_services import fraud_detector_v1
     from mlops.project import ProjectPaths
+    from stack.feast_repo import write_repo
     from stack.mlflow_backend import ensure_backend
     from training.evaluation import Gate
     from training.model import TrainingConfig
@@ -95,9 +86,7 @@ def prepare(work: Path) -> str:
     paths.offline.mkdir(parents=True, exist_ok=True)
     data.customer_stats.to_parquet(paths.customer_stats, index=False)
     data.transactions.to_parquet(paths.transactions, index=False)
-    repo = work / "repo"
-    repo.mkdir(parents=True)
-    (repo / "feature_store.yaml").write_text(YAML.format(registry=repo / "registry.db"))
+    repo = write_repo(work / "repo", "hot_swap_bench")
     store = FeatureStore(repo_path=str(repo))
     store.apply([customer, customer_stats, fraud_detector_v1])
     store.materialize(start_date=end - timedelta(days=30), end_date=datetime.now(UTC))
@@ -115,8 +104,8 @@ def prepare(work: Path) -> str:
 
 
 def run(work: Path, args: argparse.Namespace) -> None:
-    from bench_ports import running_service
     from mlflow.tracking import MlflowClient
+    from server_processes import ServerProcess, free_port, serving
 
     from tests.registry.steady_load import SteadyLoad
     from training.lifecycle import Lifecycle
@@ -134,7 +123,17 @@ def run(work: Path, args: argparse.Namespace) -> None:
     ]
     lifecycle.promote(MODEL, "a", "production", reason="bench baseline")
     env = {"MLOPS_MODEL_NAME": MODEL, "MLOPS_PREDICTION_LOG_DIR": ""}  # default poll interval
-    with running_service(env) as url, SteadyLoad(url, threads=args.threads) as load:
+    port = free_port()
+    server = ServerProcess(
+        "mlops-serve",
+        [sys.executable, "-m", "mlops", "serve", "--port", str(port), "--log-level", "warning"],
+        port,
+        "/ready",
+        REPO_ROOT,
+        work,
+        extra_env=env,
+    )
+    with serving(server, startup_timeout=120) as url, SteadyLoad(url, threads=args.threads) as load:
         load.wait_for_version(versions[0], since=0.0)
         time.sleep(2.0)
         steady_from = time.monotonic()

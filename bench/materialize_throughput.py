@@ -56,16 +56,6 @@ def measured(argv: list[str], env: dict[str, str], timeout: float) -> tuple[floa
     return float(seconds), peak_kb / 1024
 
 
-def write_repo(folder: Path, project: str, redis_port: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feature_store.yaml").write_text(
-        f"project: {project}\nprovider: local\nregistry:\n  registry_type: file\n  path: {folder / 'registry.db'}\n"
-        f"online_store:\n  type: redis\n  connection_string: 127.0.0.1:{redis_port}\n"
-        "offline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n"
-    )
-    return folder
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -105,6 +95,7 @@ def run(args: argparse.Namespace, workdir: Path, endpoint: "RedisEndpoint") -> l
     from feature_repo.entities import customer
     from materialization.source_stats import FileSourceStats
     from mlops.project import ProjectPaths
+    from stack.feast_repo import write_repo
     from upstream.generate import GeneratorConfig, default_end, generate
 
     end_day = default_end()
@@ -126,7 +117,9 @@ def run(args: argparse.Namespace, workdir: Path, endpoint: "RedisEndpoint") -> l
         source_rows = stats.count_between(start.timestamp(), end.timestamp())
         stores = {}
         for tool in ("feast", "ours"):
-            repo = write_repo(workdir / f"{tool}{history}", f"{tool}{history}", endpoint.port)
+            repo = write_repo(
+                workdir / f"{tool}{history}", f"{tool}{history}", connection_string=f"127.0.0.1:{endpoint.port}"
+            )
             store = FeatureStore(repo_path=str(repo))
             store.apply([customer, customer_stats])
             stores[tool] = store

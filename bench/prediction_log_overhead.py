@@ -26,16 +26,6 @@ from server_processes import LOOPBACK, ServerProcess, free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-REPO_YAML = """project: log_bench
-provider: local
-registry: {registry}
-online_store:
-  type: redis
-  connection_string: "${{REDIS_CONNECTION_STRING}}"
-offline_store:
-  type: duckdb
-entity_key_serialization_version: 3
-"""
 
 
 def build_stack(folder: Path) -> object:
@@ -54,6 +44,7 @@ def build_stack(folder: Path) -> object:
     from feature_repo.entities import customer
     from feature_repo.feature_services import fraud_detector_v1
     from mlops.project import ProjectPaths
+    from stack.feast_repo import write_repo
     from stack.mlflow_backend import ensure_backend
     from stack.redis_server import LocalRedis, RedisEndpoint
     from training.evaluation import Gate
@@ -69,9 +60,7 @@ def build_stack(folder: Path) -> object:
     paths.offline.mkdir(parents=True, exist_ok=True)
     data.customer_stats.to_parquet(paths.customer_stats, index=False)
     data.transactions.to_parquet(paths.transactions, index=False)
-    repo = folder / "repo"
-    repo.mkdir()
-    (repo / "feature_store.yaml").write_text(REPO_YAML.format(registry=repo / "registry.db"))
+    repo = write_repo(folder / "repo", "log_bench")
     store = FeatureStore(repo_path=str(repo))
     store.apply([customer, customer_stats, fraud_detector_v1])
     store.materialize(start_date=end - timedelta(days=30), end_date=datetime.now(UTC))

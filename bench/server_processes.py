@@ -13,6 +13,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,6 +99,17 @@ class ServerProcess:
         except OSError:
             return "(no log)"
         return "\n".join(text.splitlines()[-lines:])
+
+
+@contextmanager
+def serving(server: ServerProcess, startup_timeout: float) -> Iterator[str]:
+    """Start ``server``, wait until it is ready, yield its base URL, and always stop it."""
+    server.start()
+    try:
+        server.wait_ready(time.monotonic() + startup_timeout)
+        yield f"http://{LOOPBACK}:{server.port}"
+    finally:
+        server.stop()
 
 
 def make_log_dir() -> tempfile.TemporaryDirectory[str]:

@@ -32,34 +32,13 @@ os.environ.setdefault("MLFLOW_ENABLE_ASYNC_LOGGING", "false")
 # Imported only now: feature_repo reads MLOPS_DATA_DIR when first imported.
 from feast import FeatureStore  # noqa: E402
 
+from stack.feast_repo import write_repo  # noqa: E402
 from stack.redis_server import LocalRedis, RedisEndpoint  # noqa: E402
 from training.pipeline import TrainingOutcome  # noqa: E402
 from upstream.generate import GeneratedData  # noqa: E402
 
-FEATURE_STORE_YAML = """\
-project: {project}
-provider: local
-registry:
-  registry_type: file
-  path: {registry}
-online_store:
-  type: redis
-  connection_string: "${{REDIS_CONNECTION_STRING}}"
-offline_store:
-  type: duckdb
-entity_key_serialization_version: 3
-"""
-
 # The generated data ends at today's midnight so that the newest snapshots are inside the TTL.
 DATA_END = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def write_repo(folder: Path, project: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feature_store.yaml").write_text(
-        FEATURE_STORE_YAML.format(project=project, registry=folder / "registry.db")
-    )
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,18 @@ def wait_for(
     raise TimeoutError(f"{url} did not answer 200 within {timeout}s")
 
 
+def stop(process: "subprocess.Popen[bytes]", timeout: float) -> None:
+    """SIGTERM, so the server drains; SIGKILL if it has not exited within ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_service(
     port: int, env: dict[str, str] | None = None, workers: int = 1, startup_timeout: float = 240.0
@@ -47,9 +59,4 @@ def running_service(
             wait_for(f"{base_url}/health", process, log, timeout=startup_timeout)
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, timeout=15)

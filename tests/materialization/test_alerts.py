@@ -17,6 +17,7 @@ from materialization.jobs import JobOptions, run_materialization
 from materialization.metrics import MaterializationMetrics
 from materialization.records import RunLog
 from materialization.settings import AlertSettings, MaterializationSettings
+from stack.feast_repo import write_repo
 from stack.redis_server import LocalRedis
 from tests.conftest import free_port
 from tests.materialization.conftest import snapshot_view_project, write_snapshots
@@ -26,12 +27,11 @@ from upstream.append import append_snapshots
 
 def _dead_redis_store(store: FeatureStore, folder: Path) -> FeatureStore:
     """The same project and registry, configured with a Redis that is not running."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "feature_store.yaml").write_text(
-        f"project: {store.config.project}\nprovider: local\n"
-        f"registry:\n  registry_type: file\n  path: {Path(store.repo_path) / 'registry.db'}\n"
-        f"online_store:\n  type: redis\n  connection_string: 127.0.0.1:{free_port()}\n"
-        "offline_store:\n  type: duckdb\nentity_key_serialization_version: 3\n"
+    write_repo(
+        folder,
+        store.config.project,
+        connection_string=f"127.0.0.1:{free_port()}",
+        registry=Path(store.repo_path) / "registry.db",
     )
     return FeatureStore(repo_path=str(folder))
 

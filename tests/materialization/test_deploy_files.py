@@ -1,7 +1,6 @@
 """Deployment files: Prometheus rules (promtool), the Airflow task body, the example configuration."""
 
 import re
-import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,20 +10,14 @@ import redis
 
 from materialization.settings import load_settings
 from tests.materialization.conftest import ProjectFactory, online_rows
+from tests.promtool import promtool as find_promtool
 
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "deploy" / "prometheus"
 
 
-def _promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.skip("promtool not installed (apt-get install prometheus); CI installs it")
-    return found
-
-
 def test_materialization_rules_pass_promtool_and_their_unit_tests() -> None:
-    promtool = _promtool()
+    promtool = find_promtool()
     check = subprocess.run(
         [promtool, "check", "rules", "materialization_rules.yml"], cwd=RULES_DIR, capture_output=True, text=True
     )

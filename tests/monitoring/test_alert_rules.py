@@ -1,36 +1,26 @@
 """The Prometheus rules pass ``promtool check rules`` and their unit tests, and follow the house shape."""
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
+
+from tests.promtool import promtool
 
 RULES_DIR = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 RULES = RULES_DIR / "model-alerts.rules.yml"
 RULE_TESTS = RULES_DIR / "model-alerts.test.yml"
 
 
-def _promtool() -> str:
-    found = shutil.which("promtool")
-    if found:
-        return found
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("promtool is missing in CI: .ci/run installs the Debian `prometheus` package")
-    pytest.skip("promtool not installed (apt-get install prometheus); CI runs these tests")
-
-
 def test_promtool_check_rules() -> None:
-    completed = subprocess.run([_promtool(), "check", "rules", str(RULES)], capture_output=True, text=True)
+    completed = subprocess.run([promtool(), "check", "rules", str(RULES)], capture_output=True, text=True)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "SUCCESS: 8 rules found" in completed.stdout
 
 
 def test_promtool_rule_unit_tests() -> None:
     completed = subprocess.run(
-        [_promtool(), "test", "rules", RULE_TESTS.name], capture_output=True, text=True, cwd=RULES_DIR
+        [promtool(), "test", "rules", RULE_TESTS.name], capture_output=True, text=True, cwd=RULES_DIR
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 

@@ -15,7 +15,7 @@ from feast import FeatureStore
 from stack.redis_server import LocalRedis, RedisEndpoint
 from tests.cluster.conftest import environment
 from tests.conftest import DATA_END, free_port
-from tests.service_process import SERVE, wait_for
+from tests.service_process import SERVE, stop, wait_for
 from training.pipeline import TrainingOutcome
 
 
@@ -66,10 +66,4 @@ def serve(
             wait_for(f"{url}{ready_path}", process, reader, timeout=240)  # type: ignore[arg-type]
         yield Service(url, process, log)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process, timeout=30)
