@@ -35,10 +35,16 @@ serve: install
 test: install
 	$(VENV)/bin/python -m pytest
 
+PACKAGES := core stack feature_repo upstream materialization registry training inference monitoring pipeline mlops
+
+# Style, types, the layer contract (pyproject.toml [tool.importlinter]) and module size.
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+	@find $(PACKAGES) tests bench -name '*.py' -exec wc -l {} + | \
+		awk '$$2 != "total" && $$1 > 300 {print "module over 300 lines: " $$2 " (" $$1 ")"; bad = 1} END {exit bad}'
 
 bench: install
 	$(VENV)/bin/python bench/predict_latency.py
@@ -49,3 +55,9 @@ stop:
 
 clean: stop
 	rm -rf data
+
+# Regenerates docs/configuration.md and docs/cli.md from the settings classes and the Typer app
+# (tests/mlops/test_reference_docs.py fails when they are stale).
+.PHONY: docs
+docs: install
+	$(VENV)/bin/python -m mlops.reference_docs

@@ -69,15 +69,15 @@ def prepare(work: Path) -> str:
     """Data, Feast apply + materialize, one trained model registered twice; returns the tracking URI."""
     from feast import FeatureStore
 
+    from core.paths import ProjectPaths
     from feature_repo.customer_stats import customer_stats
     from feature_repo.entities import customer
     from feature_repo.feature_services import fraud_detector_v1
-    from mlops.project import ProjectPaths
     from stack.feast_repo import write_repo
     from stack.mlflow_backend import ensure_backend
     from training.evaluation import Gate
     from training.model import TrainingConfig
-    from training.pipeline import run_training
+    from training.run import run_training
     from upstream.generate import GeneratorConfig, generate
 
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -107,9 +107,9 @@ def run(work: Path, args: argparse.Namespace) -> None:
     from mlflow.tracking import MlflowClient
     from server_processes import ServerProcess, free_port, serving
 
-    from tests.registry.steady_load import SteadyLoad
-    from training.lifecycle import Lifecycle
-    from training.version_labels import register
+    from registry.lifecycle import Lifecycle
+    from registry.version_labels import register
+    from tests.inference.steady_load import SteadyLoad
 
     jitter = random.Random(7)
     model_uri = prepare(work)

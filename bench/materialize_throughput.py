@@ -91,10 +91,10 @@ def _free_port() -> int:
 def run(args: argparse.Namespace, workdir: Path, endpoint: "RedisEndpoint") -> list[Measurement]:  # noqa: F821
     from feast import FeatureStore
 
+    from core.paths import ProjectPaths
     from feature_repo.customer_stats import customer_stats
     from feature_repo.entities import customer
     from materialization.source_stats import FileSourceStats
-    from mlops.project import ProjectPaths
     from stack.feast_repo import write_repo
     from upstream.generate import GeneratorConfig, default_end, generate
 

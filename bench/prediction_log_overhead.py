@@ -40,16 +40,16 @@ def build_stack(folder: Path) -> object:
     )
     from feast import FeatureStore
 
+    from core.paths import ProjectPaths
     from feature_repo.customer_stats import customer_stats
     from feature_repo.entities import customer
     from feature_repo.feature_services import fraud_detector_v1
-    from mlops.project import ProjectPaths
     from stack.feast_repo import write_repo
     from stack.mlflow_backend import ensure_backend
     from stack.redis_server import LocalRedis, RedisEndpoint
     from training.evaluation import Gate
     from training.model import TrainingConfig
-    from training.pipeline import run_training
+    from training.run import run_training
     from upstream.generate import GeneratorConfig, generate
 
     redis = LocalRedis(RedisEndpoint(LOOPBACK, redis_port), folder / "redis")

@@ -7,7 +7,7 @@ the definitions are applied.
 
 from feast import FileSource
 
-from mlops.project import ProjectPaths
+from core.paths import ProjectPaths
 
 customer_stats_source = FileSource(
     name="customer_stats_source",

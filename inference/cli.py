@@ -1,11 +1,23 @@
 """``mlops serve``: run the inference service."""
 
 import threading
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Literal
 
 import typer
 
-from mlops.console import fail, info
+from core.durations import parse_duration
+from core.errors import UserError
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug", "trace"]
+"""uvicorn's log levels."""
+DEFAULT_DRAIN = timedelta(seconds=25)
+"""Inside the Kubernetes pod's 40 s grace period, after its 5 s preStop sleep."""
+
+
+def seconds_or_duration(text: str) -> timedelta:
+    """``25s``, ``1m``: a duration; a bare ``25`` stays seconds, the form the Kubernetes manifest passes."""
+    return timedelta(seconds=int(text)) if text.strip().isdigit() else parse_duration(text)
 
 
 def serve_command(
@@ -15,10 +27,16 @@ def serve_command(
     show_examples: Annotated[
         bool, typer.Option(help="Once ready, send a few example requests and print them.")
     ] = False,
-    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    log_level: Annotated[LogLevel, typer.Option(help="uvicorn log level.")] = "info",
     graceful_timeout: Annotated[
-        int, typer.Option(min=0, help="On SIGTERM, seconds to let in-flight requests finish before closing.")
-    ] = 25,
+        timedelta | None,
+        typer.Option(
+            parser=seconds_or_duration,
+            metavar="<duration>",
+            help="On SIGTERM, how long in-flight requests may finish, e.g. 25s or 1m (a bare number is seconds);"
+            " default: 25s.",
+        ),
+    ] = None,
 ) -> None:
     """Serve POST /predict with the production model; refuses to start if model and features disagree."""
     from inference.metrics_dir import prepare_multiprocess_dir  # before prometheus_client is imported anywhere
@@ -32,13 +50,14 @@ def serve_command(
     from inference.settings import get_settings
 
     settings = get_settings()
+    drain = round((DEFAULT_DRAIN if graceful_timeout is None else graceful_timeout).total_seconds())
     try:
         state = open_serving_state(settings)
     except (ModelUnavailableError, ModelIncompatibleError, ValueError) as error:
-        fail(str(error))
+        raise UserError(str(error)) from error
     except FeastObjectNotFoundException as error:
-        fail(f"{error}: run `feast apply` first")
-    info(f"model {state.model.name} version {state.model.version}, features from {state.model.feature_service}")
+        raise UserError(f"{error}: run `feast apply` first") from error
+    typer.echo(f"model {state.model.name} version {state.model.version}, features from {state.model.feature_service}")
     if show_examples:
         from inference.examples import show_examples as run_examples
 
@@ -50,7 +69,7 @@ def serve_command(
             port=port,
             log_level=log_level,
             access_log=False,
-            timeout_graceful_shutdown=graceful_timeout,
+            timeout_graceful_shutdown=drain,
         )
     else:
         uvicorn.run(
@@ -61,5 +80,5 @@ def serve_command(
             workers=workers,
             log_level=log_level,
             access_log=False,
-            timeout_graceful_shutdown=graceful_timeout,
+            timeout_graceful_shutdown=drain,
         )

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 import numpy as np
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 
 from inference.model import (
     LoadedModel,
@@ -28,6 +27,7 @@ from inference.model import (
 )
 from inference.settings import ServiceSettings
 from inference.state import ServingState, SwapFailure
+from registry.client import open_client
 
 logger = logging.getLogger("inference")
 
@@ -72,9 +72,7 @@ class ModelWatcher:
     def __init__(self, state: ServingState, settings: ServiceSettings) -> None:
         self.state = state
         self.settings = settings
-        self._client = MlflowClient(
-            tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri
-        )
+        self._client = open_client(settings.mlflow_tracking_uri, probe_first=False)
         self._lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
 

@@ -11,12 +11,12 @@ Label sets stay small: route templates (not raw paths), a handful of statuses, t
 features, and the model version.
 """
 
-import os
 from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from core.settings import environment_value
 from inference.metrics_dir import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (
@@ -48,7 +48,7 @@ PREDICTION_LOG_WRITTEN = Counter("prediction_log_written_total", "Prediction rec
 
 def render_latest() -> bytes:
     """The exposition text: summed over all workers in multiprocess mode."""
-    if os.environ.get(MULTIPROC_ENV):
+    if environment_value(MULTIPROC_ENV):
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)

@@ -7,10 +7,11 @@ module itself must not import prometheus_client.
 """
 
 import atexit
-import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from core.settings import environment_value, set_library_value
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -21,7 +22,7 @@ def prepare_multiprocess_dir() -> Path:
     Files left by an earlier run would be summed into this run's counts, so a user-chosen
     directory is emptied of them.
     """
-    configured = os.environ.get(MULTIPROC_ENV)
+    configured = environment_value(MULTIPROC_ENV)
     if configured:
         folder = Path(configured)
         folder.mkdir(parents=True, exist_ok=True)
@@ -29,6 +30,6 @@ def prepare_multiprocess_dir() -> Path:
             stale.unlink()
         return folder
     folder = Path(tempfile.mkdtemp(prefix="mlops-metrics-"))
-    os.environ[MULTIPROC_ENV] = str(folder)
+    set_library_value(MULTIPROC_ENV, str(folder))
     atexit.register(shutil.rmtree, folder, True)
     return folder

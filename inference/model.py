@@ -7,9 +7,10 @@ import lightgbm as lgb
 import numpy as np
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
-from mlflow.tracking import MlflowClient
 
 from feature_repo.derived import REQUEST_FEATURES
+from registry.client import open_client
+from registry.contract import TAG_FEATURE_SERVICE, TAG_FEATURES
 
 
 class ModelUnavailableError(RuntimeError):
@@ -39,7 +40,7 @@ class LoadedModel:
 
 
 def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = open_client(tracking_uri)
     try:
         version = client.get_model_version_by_alias(name, alias)
     except MlflowException as error:
@@ -55,7 +56,7 @@ def load_model_version(tracking_uri: str, version: ModelVersion) -> LoadedModel:
 
     name = version.name
     tags = version.tags or {}
-    if "features" not in tags or "feature_service" not in tags:
+    if TAG_FEATURES not in tags or TAG_FEATURE_SERVICE not in tags:
         raise ModelUnavailableError(
             f"{name} version {version.version} has no recorded feature list; retrain it with `mlops train`"
         )
@@ -69,8 +70,8 @@ def load_model_version(tracking_uri: str, version: ModelVersion) -> LoadedModel:
     return LoadedModel(
         name=name,
         version=str(version.version),
-        feature_service=tags["feature_service"],
-        features=tuple(json.loads(tags["features"])),
+        feature_service=tags[TAG_FEATURE_SERVICE],
+        features=tuple(json.loads(tags[TAG_FEATURES])),
         booster=booster,
     )
 

@@ -13,16 +13,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from feast import FeatureService, FeatureStore, FeatureView
-from feast.infra.key_encoding_utils import serialize_entity_key
-from feast.infra.online_stores.helpers import _mmh3
-from feast.infra.online_stores.redis import RedisOnlineStoreConfig, _versioned_fv_name
-from feast.protos.feast.types.EntityKey_pb2 import EntityKey
-from feast.protos.feast.types.Value_pb2 import Value
-from google.protobuf.timestamp_pb2 import Timestamp
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException
 
-from inference.redis_connection import OnlineClient, open_online_client
+from core.feast_adapter import (
+    decode_number,
+    decode_timestamp,
+    entity_key,
+    feature_field,
+    stored_view_name,
+    timestamp_field,
+)
+from core.redis_client import AsyncClient, RedisTarget, async_client
 
 
 class FeatureStatus(StrEnum):
@@ -54,7 +56,7 @@ class OnlineFeatureReader:
     """Reads a feature service's features for one entity key from Feast's Redis layout."""
 
     def __init__(
-        self, client: OnlineClient, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int
+        self, client: AsyncClient, project: str, join_key: str, views: list[_ViewLayout], serialization_version: int
     ) -> None:
         self._client = client
         self._project = project.encode()
@@ -66,27 +68,24 @@ class OnlineFeatureReader:
     @classmethod
     def from_store(cls, store: FeatureStore, service: FeatureService, timeout: float) -> "OnlineFeatureReader":
         config = store.config
-        online = config.online_store
-        if not isinstance(online, RedisOnlineStoreConfig):
-            raise ValueError("the inference service reads a Redis online store (type: redis)")
+        target = RedisTarget.from_feast(config.online_store)
         views: list[_ViewLayout] = []
         join_keys: set[str] = set()
         for projection in service.feature_view_projections:
             view: FeatureView = store.get_feature_view(projection.name)
             join_keys.update(view.join_keys)
-            stored_name = _versioned_fv_name(view, config)
+            stored_name = stored_view_name(view, config)
             features = tuple(feature.name for feature in projection.features)
-            fields = (*(_mmh3(f"{stored_name}:{name}") for name in features), f"_ts:{stored_name}".encode())
+            fields = (*(feature_field(stored_name, name) for name in features), timestamp_field(stored_name))
             ttl = view.ttl.total_seconds() if view.ttl else math.inf
             views.append(_ViewLayout(stored_name, features, fields, ttl or math.inf))
         if len(join_keys) != 1:
             raise ValueError(f"feature service {service.name} must use exactly one join key, found {sorted(join_keys)}")
-        client = open_online_client(online, timeout)
+        client = async_client(target, timeout)
         return cls(client, config.project, join_keys.pop(), views, config.entity_key_serialization_version)
 
     def _redis_key(self, entity_id: int) -> bytes:
-        key = EntityKey(join_keys=[self._join_key], entity_values=[Value(int64_val=entity_id)])
-        return serialize_entity_key(key, self._serialization_version) + self._project
+        return entity_key(self._join_key, entity_id, self._project, self._serialization_version)
 
     async def read(self, entity_ids: list[int]) -> list[FeatureVector]:
         """Feature vectors for ``entity_ids``, in order, fetched in one pipelined round trip."""
@@ -121,12 +120,11 @@ class OnlineFeatureReader:
             raw_ts = reply[-1]
             event_ts = None
             if raw_ts:
-                stamp = Timestamp.FromString(raw_ts)
-                event_ts = stamp.seconds + stamp.nanos / 1e9
+                event_ts = decode_timestamp(raw_ts)
                 newest = event_ts if newest is None else max(newest, event_ts)
             stale = event_ts is not None and now - event_ts > view.ttl_seconds
             for raw in reply[:-1]:
-                value = _decode_value(raw) if raw and event_ts is not None else None
+                value = decode_number(raw) if raw and event_ts is not None else None
                 if value is None:
                     values.append(None)
                     statuses.append(FeatureStatus.MISSING)
@@ -137,14 +135,3 @@ class OnlineFeatureReader:
                     values.append(value)
                     statuses.append(FeatureStatus.PRESENT)
         return FeatureVector(tuple(values), tuple(statuses), newest)
-
-
-def _decode_value(raw: bytes) -> float | None:
-    proto = Value.FromString(raw)
-    kind = proto.WhichOneof("val")
-    if kind is None or kind == "null_val":
-        return None
-    value = getattr(proto, kind)
-    if isinstance(value, bool | int | float):
-        return float(value)
-    raise TypeError(f"feature value of type {kind} cannot be a model input")

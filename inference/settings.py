@@ -1,22 +1,21 @@
-"""Settings of the inference service (one class for this deployable, read from ``MLOPS_*``)."""
+"""Settings of the inference service: the project's settings plus this deployable's own (``MLOPS_*``)."""
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
 
-from mlops.project import ProjectPaths, feast_repo_path, mlflow_tracking_uri
+from core.names import FEATURE_SERVICE, MODEL_NAME, PRODUCTION
+from core.settings import ProjectSettings
 
 
-class ServiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="MLOPS_", extra="ignore")
+class ServiceSettings(ProjectSettings):
+    """``mlops serve``: which model and features to serve, and the service's limits."""
 
-    feast_repo: Path = Field(default_factory=feast_repo_path, description="Folder holding feature_store.yaml.")
-    feature_service: str = "fraud_detector_v1"
-    model_name: str = "fraud_detector"
-    model_alias: str = "production"
-    mlflow_tracking_uri: str = Field(default_factory=mlflow_tracking_uri)
+    feature_service: str = Field(default=FEATURE_SERVICE, description="Feast feature service the model reads.")
+    model_name: str = Field(default=MODEL_NAME, description="Registered model in MLflow.")
+    model_alias: str = Field(default=PRODUCTION, description="Alias whose version is served.")
     redis_timeout_seconds: float = Field(default=0.5, gt=0, description="Per-command Redis timeout.")
     max_batch_size: int = Field(default=1000, ge=1)
     model_poll_interval_seconds: float = Field(
@@ -24,8 +23,8 @@ class ServiceSettings(BaseSettings):
     )
     admin_token: SecretStr | None = Field(default=None, description="Bearer token for /admin; unset disables /admin.")
     prediction_log_dir: Path | None = Field(
-        default_factory=lambda: ProjectPaths.from_env().predictions,
-        description="Folder of the Parquet prediction log; empty disables logging.",
+        default=None,
+        description="Folder of the Parquet prediction log; default: <data dir>/predictions; empty disables logging.",
     )
     prediction_log_buffer: int = Field(default=100_000, ge=1, description="Records held before new ones are dropped.")
 
@@ -38,6 +37,12 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _empty_disables(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _default_log_dir(self) -> Self:
+        if "prediction_log_dir" not in self.model_fields_set:
+            self.prediction_log_dir = self.data_dir / "predictions"
+        return self
 
 
 @lru_cache

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from feast import FeatureStore, FeatureView
 
-from materialization.durations import format_duration, parse_duration
+from core.durations import format_duration, parse_duration
 from materialization.online_sample import sample_online
 from materialization.records import RunLog
 from materialization.source_stats import FileSourceStats

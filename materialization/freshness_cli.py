@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mlops.console import CommandError, fail, info
+from core.errors import UserError
 
 if TYPE_CHECKING:
     from materialization.freshness import ViewFreshness
@@ -40,7 +40,8 @@ def freshness_json(result: "ViewFreshness") -> dict[str, object]:
 
 
 def freshness_table(results: "list[ViewFreshness]") -> str:
-    from materialization.durations import format_duration
+    from core.durations import format_duration
+    from core.tables import render_table
 
     header = ("view", "sla", "data age", "online newest", "since success", "source newest", "verdict")
     rows = [
@@ -55,10 +56,7 @@ def freshness_table(results: "list[ViewFreshness]") -> str:
         )
         for r in results
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]
-    )
+    return render_table(header, rows, rule=False)
 
 
 @app.command("check")
@@ -78,16 +76,14 @@ def check_command(
     try:
         store = open_checked_store(views)
         results = check_all(store, RunLog(), settings.sla_overrides, views)
-    except CommandError as error:
-        fail(str(error))
     except ValueError as error:
-        fail(f"configuration: {error}")
+        raise UserError(f"configuration: {error}") from error
     except RedisError as error:
-        fail(f"online store unreachable, freshness unknown: {error}")
-    info(json.dumps([freshness_json(r) for r in results], indent=2) if as_json else freshness_table(results))
+        raise UserError(f"online store unreachable, freshness unknown: {error}") from error
+    typer.echo(json.dumps([freshness_json(r) for r in results], indent=2) if as_json else freshness_table(results))
     breached = [r for r in results if r.breached]
     if breached:
         if not as_json:
             for result in breached:
                 typer.echo(result.explain(), err=True)
-        fail(f"freshness SLA breached for {', '.join(r.view for r in breached)}")
+        raise UserError(f"freshness SLA breached for {', '.join(r.view for r in breached)}")

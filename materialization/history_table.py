@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from materialization.durations import format_duration
+from core.durations import format_duration
+from core.tables import render_table
 from materialization.records import RunRecord
 
 
@@ -27,9 +28,4 @@ def history_table(records: list[RunRecord]) -> str:
         )
         for r in records
     ]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    return "\n".join(lines)
+    return render_table(header, rows, rule=False)

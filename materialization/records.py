@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops.project import ProjectPaths
+from materialization.settings import MaterializationEnvironment
 
 DB_ENV = "MLOPS_MATERIALIZATION_DB"
 
@@ -75,8 +75,8 @@ class RunRecord:
 
 
 def default_db_path() -> Path:
-    configured = os.environ.get(DB_ENV)
-    return Path(configured) if configured else ProjectPaths.from_env().data / "materialization.db"
+    environment = MaterializationEnvironment()
+    return environment.materialization_db or environment.data_dir.resolve() / "materialization.db"
 
 
 def worker_id() -> str:

@@ -8,12 +8,12 @@ to another orchestrator changes configuration only.
 from datetime import UTC, datetime
 from pathlib import Path
 
+from core.feature_store import open_store
 from materialization.evaluation import Evaluation, default_sinks, evaluate
 from materialization.jobs import ViewOutcome, run_materialization
 from materialization.records import RunLog
 from materialization.scheduler import job_options
 from materialization.settings import load_settings
-from mlops.feature_store import open_store
 
 
 class MaterializationFailed(RuntimeError):

@@ -23,13 +23,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from feast import FeatureStore
 from redis.lock import Lock
 
+from core.redis_client import RedisTarget, SyncClient, sync_client
 from materialization.alert_sinks import AlertSink
 from materialization.evaluation import default_sinks, evaluate
 from materialization.jobs import ChunkDone, JobOptions, ViewOutcome, run_materialization
 from materialization.metrics import MaterializationMetrics
 from materialization.records import RunLog, worker_id
 from materialization.settings import MaterializationSettings
-from stack.redis_server import RedisEndpoint
 
 logger = logging.getLogger("materialization.scheduler")
 
@@ -62,7 +62,7 @@ class ViewJob:
     metrics: MaterializationMetrics
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def lock(self, client: redis.Redis, view: str) -> Lock:
+    def lock(self, client: SyncClient, view: str) -> Lock:
         name = f"mlops:materialize:{self.store.config.project}:{view}"
         return Lock(client, name, timeout=self.settings.lock_ttl.total_seconds(), blocking=False, thread_local=False)
 
@@ -70,8 +70,7 @@ class ViewJob:
         """Run ``view`` unless another replica holds it; never raises (the scheduler must keep going)."""
         if self.stop.is_set():
             return None
-        endpoint = RedisEndpoint.parse(self.store.config.online_store.connection_string)
-        client = endpoint.client(timeout=5.0)
+        client = sync_client(RedisTarget.from_feast(self.store.config.online_store), timeout=5.0)
         try:
             lock = self.lock(client, view)
             if not lock.acquire():

@@ -6,18 +6,31 @@ Secrets never live here: the webhook URL (which is itself the secret for Slack) 
 the environment variable the file names.
 """
 
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import Field
 
-from materialization.durations import parse_duration
-from mlops.project import feast_repo_path
+from core.durations import parse_duration
+from core.paths import feast_repo_path
+from core.settings import ProjectSettings, environment_value
 
 CONFIG_ENV = "MLOPS_MATERIALIZATION_CONFIG"
+
+
+class MaterializationEnvironment(ProjectSettings):
+    """Where the jobs find their configuration file and keep their run records."""
+
+    materialization_config: Path | None = Field(
+        default=None,
+        description="materialization.yaml (schedule, windows, SLAs, alerts); default: beside feature_store.yaml.",
+    )
+    materialization_db: Path | None = Field(
+        default=None, description="SQLite file of run, chunk and alert records; default: <data dir>/materialization.db."
+    )
 
 
 @dataclass(frozen=True)
@@ -32,11 +45,11 @@ class AlertSettings:
 
     @property
     def webhook_url(self) -> str | None:
-        return os.environ.get(self.webhook_url_env) or None
+        return environment_value(self.webhook_url_env)
 
     @property
     def webhook_token(self) -> str | None:
-        return os.environ.get(self.webhook_token_env) or None
+        return environment_value(self.webhook_token_env)
 
 
 @dataclass(frozen=True)
@@ -60,9 +73,9 @@ class MaterializationSettings:
 def config_path(explicit: Path | None = None) -> Path | None:
     if explicit is not None:
         return explicit
-    configured = os.environ.get(CONFIG_ENV)
+    configured = MaterializationEnvironment().materialization_config
     if configured:
-        return Path(configured)
+        return configured
     default = feast_repo_path() / "materialization.yaml"
     return default if default.exists() else None
 

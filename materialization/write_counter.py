@@ -20,6 +20,8 @@ from typing import Any
 
 from feast import FeatureStore
 
+from core.feast_adapter import wrapped_online_write
+
 
 @dataclass
 class WriteCount:
@@ -30,28 +32,26 @@ class WriteCount:
 
 @contextmanager
 def counting_writes(store: FeatureStore) -> Iterator[WriteCount]:
-    online_store = store._get_provider().online_store  # the passthrough provider's instance
-    original: Callable[..., Any] = online_store.online_write_batch
     count = WriteCount()
     per_row_results = 2 if getattr(store.config.online_store, "key_ttl_seconds", None) else 1
 
-    def counted(config: Any, table: Any, data: list[Any], progress: Callable[[int], Any] | None) -> None:
-        calls: list[int] = []
-        original(config, table, data, calls.append)
-        count.rows_read += len(data)
-        if calls:
-            count.rows_written += calls[-1] // per_row_results
-        newest = max((_epoch(row[2]) for row in data), default=None)
-        if newest is not None:
-            count.newest_event = newest if count.newest_event is None else max(count.newest_event, newest)
-        if progress is not None:
-            progress(len(data))
+    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(config: Any, table: Any, data: list[Any], progress: Callable[[int], Any] | None) -> None:
+            calls: list[int] = []
+            original(config, table, data, calls.append)
+            count.rows_read += len(data)
+            if calls:
+                count.rows_written += calls[-1] // per_row_results
+            newest = max((_epoch(row[2]) for row in data), default=None)
+            if newest is not None:
+                count.newest_event = newest if count.newest_event is None else max(count.newest_event, newest)
+            if progress is not None:
+                progress(len(data))
 
-    setattr(online_store, "online_write_batch", counted)  # noqa: B010  # shadow the bound method
-    try:
+        return counted
+
+    with wrapped_online_write(store, wrap):
         yield count
-    finally:
-        del online_store.online_write_batch
 
 
 def _epoch(moment: datetime) -> float:

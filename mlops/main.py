@@ -1,19 +1,36 @@
-"""Entry point: mounts one command group per stage of the model's life."""
+"""The CLI root: mounts one command group per stage and reports every ``UserError`` in one place."""
+
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
+from core.errors import UserError
 from inference.cli import serve_command
 from materialization.cli import app as materialize_app
 from materialization.freshness_cli import app as freshness_app
 from monitoring.cli import app as monitor_app
 from monitoring.drift_cli import drift_command
+from pipeline.cli import app as pipeline_app
+from registry.cli import app as registry_app
 from stack.cli import app as stack_app
 from training.cli import train_command
-from training.pipeline_cli import app as pipeline_app
-from training.registry_cli import app as registry_app
 from upstream.cli import app as data_app
 
+
+class ReportingGroup(TyperGroup):
+    """Turns a ``UserError`` raised anywhere below into one ``error:`` line and its exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context class is private
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            typer.secho(f"error: {error}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(error.exit_code) from None
+
+
 app = typer.Typer(
+    cls=ReportingGroup,
     help="Feast-centred feature store and online inference for fraud scoring.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

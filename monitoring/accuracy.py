@@ -93,9 +93,10 @@ def window_accuracy(
 def recorded_evaluations(tracking_uri: str, model_name: str, versions: list[str]) -> dict[str, dict[str, float]]:
     """Each version's holdout metrics as logged by ``mlops train``."""
     from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
 
-    client = MlflowClient(tracking_uri=tracking_uri)
+    from registry.client import open_client
+
+    client = open_client(tracking_uri)
     evaluations: dict[str, dict[str, float]] = {}
     for version in versions:
         try:

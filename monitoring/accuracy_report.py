@@ -4,6 +4,7 @@ import time
 
 from prometheus_client import CollectorRegistry, Gauge
 
+from core.tables import render_table
 from monitoring.accuracy import WindowAccuracy
 
 
@@ -13,7 +14,7 @@ def _fmt(value: float | None) -> str:
 
 def render_accuracy(windows: list[WindowAccuracy]) -> str:
     header = ("window start (UTC)", "version", "rows", "fraud", "auc", "recorded auc", "auc drop", "f1", "recorded f1")
-    rows = [header] + [
+    rows = [
         (
             f"{w.window_start:%Y-%m-%d %H:%M}",
             w.model_version,
@@ -27,10 +28,7 @@ def render_accuracy(windows: list[WindowAccuracy]) -> str:
         )
         for w in windows
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(lines)
+    return render_table(header, rows)
 
 
 def accuracy_registry(model_name: str, windows: list[WindowAccuracy]) -> CollectorRegistry:

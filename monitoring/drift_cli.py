@@ -5,14 +5,18 @@ cron can act on the status without parsing the output.
 """
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from mlops.console import fail, info
+from core.errors import UserError
 
 EXIT_DRIFT = 1
 EXIT_BAD_INPUT = 2
+NumericMethod = Literal["auto", "ks", "psi", "wasserstein"]
+"""monitoring.drift.NUMERIC_METHODS, typed so ``--help`` lists them."""
+CategoricalMethod = Literal["auto", "chi2", "psi", "jensenshannon"]
+"""monitoring.drift.CATEGORICAL_METHODS."""
 
 
 def _names(value: str | None) -> list[str]:
@@ -27,8 +31,13 @@ def drift_command(
         float | None, typer.Option(help="Numeric threshold (p-value for ks, distance otherwise).")
     ] = None,
     cat_threshold: Annotated[float | None, typer.Option(help="Categorical threshold (p-value for chi2).")] = None,
-    method: Annotated[str, typer.Option(help="Numeric method: auto, ks, psi, wasserstein.")] = "auto",
-    cat_method: Annotated[str, typer.Option(help="Categorical method: auto, chi2, psi, jensenshannon.")] = "auto",
+    method: Annotated[
+        NumericMethod, typer.Option(help="Numeric method; auto: ks up to 1,000 reference rows, else wasserstein.")
+    ] = "auto",
+    cat_method: Annotated[
+        CategoricalMethod,
+        typer.Option(help="Categorical method; auto: chi2 up to 1,000 reference rows, else jensenshannon."),
+    ] = "auto",
     drift_share: Annotated[float, typer.Option(help="Share of drifted columns that makes the dataset drift.")] = 0.5,
     numeric: Annotated[str | None, typer.Option(help="Columns to treat as numeric (comma-separated).")] = None,
     categorical: Annotated[str | None, typer.Option(help="Columns to treat as categorical (comma-separated).")] = None,
@@ -47,16 +56,16 @@ def drift_command(
         config = DriftConfig(method, cat_method, threshold, cat_threshold, drift_share)
         report = compare(read_table(reference, selected), read_table(current, selected), config, selected, overrides)
     except DriftInputError as error:
-        fail(str(error), EXIT_BAD_INPUT)
-    info(render_json(report) if as_json else render_table(report))
+        raise UserError(str(error), EXIT_BAD_INPUT) from error
+    typer.echo(render_json(report) if as_json else render_table(report))
     if html is not None:
         from monitoring.report_html import render_html
 
         try:
             html.write_text(render_html(report, str(reference), str(current)), encoding="utf-8")
         except OSError as error:
-            fail(f"cannot write {html}: {error}", EXIT_BAD_INPUT)
+            raise UserError(f"cannot write {html}: {error}", EXIT_BAD_INPUT) from error
         if not as_json:
-            info(f"HTML report: {html}")
+            typer.echo(f"HTML report: {html}")
     if report.drifted:
         raise typer.Exit(EXIT_DRIFT)

@@ -14,8 +14,8 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from monitoring.drift import DatasetDrift, compare
 from monitoring.prediction_logs import read_predictions
-from monitoring.reference_profile import load_reference_profile
 from monitoring.tables import ColumnKind, DriftInputError
+from registry.reference_profile import load_reference_profile
 
 KS_ALERT = 0.15
 PSI_ALERT = 0.2
@@ -81,10 +81,11 @@ def watch_drift(
     now: datetime | None = None,
 ) -> DriftWatch:
     from mlflow.exceptions import MlflowException
-    from mlflow.tracking import MlflowClient
+
+    from registry.client import open_client
 
     try:
-        version = MlflowClient(tracking_uri=tracking_uri).get_model_version_by_alias(model_name, alias)
+        version = open_client(tracking_uri).get_model_version_by_alias(model_name, alias)
     except MlflowException as error:
         raise DriftInputError(f"no version of {model_name!r} has the alias {alias!r}") from error
     since = (now or datetime.now(UTC)) - timedelta(hours=hours)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry, push_to_gateway, write_to_textfile
 
-from mlops.console import CommandError
+from core.errors import UserError
 
 
 def publish(registry: CollectorRegistry, job: str, textfile: Path | None, pushgateway: str | None) -> list[str]:
@@ -20,12 +20,12 @@ def publish(registry: CollectorRegistry, job: str, textfile: Path | None, pushga
             textfile.parent.mkdir(parents=True, exist_ok=True)
             write_to_textfile(str(textfile), registry)
         except OSError as error:
-            raise CommandError(f"cannot write {textfile}: {error}") from error
+            raise UserError(f"cannot write {textfile}: {error}") from error
         destinations.append(str(textfile))
     if pushgateway:
         try:
             push_to_gateway(pushgateway, job=job, registry=registry, timeout=10)
         except OSError as error:
-            raise CommandError(f"cannot push to the Pushgateway at {pushgateway}: {error}") from error
+            raise UserError(f"cannot push to the Pushgateway at {pushgateway}: {error}") from error
         destinations.append(pushgateway)
     return destinations

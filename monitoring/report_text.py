@@ -3,6 +3,7 @@
 import json
 import math
 
+from core.tables import render_table as aligned
 from monitoring.drift import DatasetDrift
 
 _HEADER = ("column", "kind", "method", "score", "threshold", "drift", "nan ref/cur", "ks|chi2 p", "psi", "wass|js")
@@ -15,7 +16,7 @@ def _number(value: float) -> str:
 
 
 def render_table(report: DatasetDrift) -> str:
-    rows: list[tuple[str, ...]] = [_HEADER]
+    rows: list[tuple[str, ...]] = []
     for column in report.columns:
         stats = column.statistics
         is_numeric = column.kind == "numeric"
@@ -33,9 +34,7 @@ def render_table(report: DatasetDrift) -> str:
                 _number(stats["wasserstein_normed"] if is_numeric else stats["jensen_shannon"]),
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
-    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines = aligned(_HEADER, rows).splitlines()
     for column in report.columns:
         if column.new_categories:
             shown = ", ".join(f"{name} ({share:.1%})" for name, share in list(column.new_categories.items())[:10])

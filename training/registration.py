@@ -14,17 +14,13 @@ import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from mlops.project import ProjectPaths
-from monitoring.reference_profile import log_reference_profile
+from core.names import EXPERIMENT, MODEL_NAME, PRODUCTION
+from core.paths import ProjectPaths
+from registry.client import open_client
+from registry.contract import METRIC_PREFIX, TAG_FEATURE_SERVICE, TAG_FEATURES, TAG_GATE_PASSED
+from registry.lifecycle import Lifecycle
+from registry.reference_profile import log_reference_profile
 from training.evaluation import GateVerdict, Metrics
-from training.lifecycle import METRIC_PREFIX, Lifecycle
-
-MODEL_NAME = "fraud_detector"
-PRODUCTION_ALIAS = "production"
-EXPERIMENT = "fraud_detector"
-TAG_FEATURE_SERVICE = "feature_service"
-TAG_FEATURES = "features"
-TAG_GATE_PASSED = "gate_passed"
 
 
 @dataclass(frozen=True)
@@ -65,7 +61,7 @@ def log_and_register(
     the move is written to the audit log, exactly as `mlops registry promote` would.
     """
     mlflow.set_tracking_uri(tracking_uri)
-    client = MlflowClient(tracking_uri=tracking_uri)
+    client = open_client(tracking_uri)
     experiment_id = _experiment_id(client, tracking_uri)
     tags = {
         TAG_FEATURE_SERVICE: feature_service,
@@ -94,6 +90,6 @@ def log_and_register(
     promoted = promote and verdict.passed
     if promoted:
         Lifecycle(client).promote(
-            model_name, version, PRODUCTION_ALIAS, reason=f"mlops train --promote: {verdict.describe()}"
+            model_name, version, PRODUCTION, reason=f"mlops train --promote: {verdict.describe()}"
         )
     return RegisteredModel(name=model_name, version=version, run_id=run.info.run_id, promoted=promoted)

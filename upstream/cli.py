@@ -1,13 +1,15 @@
 """``mlops data``: generate the example's offline data."""
 
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mlops.console import fail, info
-from mlops.project import ProjectPaths
+from core.durations import parse_duration
+from core.errors import UserError
+from core.paths import ProjectPaths
 
 app = typer.Typer(help="Synthetic upstream data (customer snapshots and transactions).", no_args_is_help=True)
 
@@ -19,6 +21,7 @@ def generate_command(
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same data.")] = 7,
     end: Annotated[datetime | None, typer.Option(help="Newest snapshot day (UTC); default: today's midnight.")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder; default: the data folder's offline/.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")] = False,
 ) -> None:
     """Write customer_stats.parquet and transactions.parquet."""
     from datetime import UTC
@@ -29,17 +32,30 @@ def generate_command(
     try:
         config = GeneratorConfig(customers=customers, days=days, seed=seed, end=end_at)
     except ValueError as error:
-        fail(str(error))
+        raise UserError(str(error)) from error
     folder = out or ProjectPaths.from_env().offline
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(f"cannot create output folder {folder}: {error.strerror}")
+        raise UserError(f"cannot create output folder {folder}: {error.strerror}") from error
     data = generate(config)
     data.customer_stats.to_parquet(folder / "customer_stats.parquet", index=False)
     data.transactions.to_parquet(folder / "transactions.parquet", index=False)
-    fraud_rate = data.transactions["is_fraud"].mean()
-    info(
+    fraud_rate = float(data.transactions["is_fraud"].mean())
+    if as_json:
+        report = {
+            "folder": str(folder),
+            "snapshots": len(data.customer_stats),
+            "transactions": len(data.transactions),
+            "fraud_rate": fraud_rate,
+            "customers": customers,
+            "days": days,
+            "seed": seed,
+            "end": end_at.isoformat(),
+        }
+        typer.echo(json.dumps(report, indent=2))
+        return
+    typer.echo(
         f"wrote {len(data.customer_stats):,} snapshots and {len(data.transactions):,} transactions "
         f"(fraud rate {fraud_rate:.2%}) to {folder}"
     )
@@ -48,38 +64,44 @@ def generate_command(
 @app.command("append")
 def append_command(
     every: Annotated[
-        str | None, typer.Option(help="Keep appending at this interval (e.g. 1m) until Ctrl-C; default: once.")
+        timedelta | None,
+        typer.Option(
+            parser=parse_duration,
+            metavar="<duration>",
+            help="Keep appending this often (e.g. 1m) until Ctrl-C; default: once.",
+        ),
     ] = None,
     at: Annotated[datetime | None, typer.Option(help="Event time of the new snapshots (UTC); default: now.")] = None,
     path: Annotated[Path | None, typer.Option(help="Snapshot file; default: the data folder's customer_stats.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per append (one document once; JSON lines with --every).")
+    ] = False,
 ) -> None:
     """Simulate the upstream feed: append a new snapshot of every customer, once or on an interval."""
     import time
     from datetime import UTC
 
-    from materialization.durations import parse_duration
     from upstream.append import append_snapshots  # pandas: import on use
 
     target = path or ProjectPaths.from_env().customer_stats
     if not target.exists():
-        fail(f"{target} does not exist: run `mlops data generate` first")
-    try:
-        interval = parse_duration(every).total_seconds() if every else None
-    except ValueError as error:
-        fail(f"--every: {error}")
-    if at is not None and interval is not None:
-        fail("give either --at or --every, not both")
+        raise UserError(f"{target} does not exist: run `mlops data generate` first")
+    if at is not None and every is not None:
+        raise UserError("give either --at or --every, not both")
     while True:
         moment = (at if at.tzinfo else at.replace(tzinfo=UTC)) if at else datetime.now(UTC)
         try:
             added = append_snapshots(target, moment)
         except (OSError, ValueError) as error:
-            fail(f"cannot append to {target}: {error}")
-        info(f"appended {added:,} snapshots at {moment.isoformat()} to {target}")
-        if interval is None:
+            raise UserError(f"cannot append to {target}: {error}") from error
+        if as_json:
+            typer.echo(json.dumps({"path": str(target), "snapshots": added, "at": moment.isoformat()}))
+        else:
+            typer.echo(f"appended {added:,} snapshots at {moment.isoformat()} to {target}")
+        if every is None:
             return
         try:
-            time.sleep(interval)
+            time.sleep(every.total_seconds())
         except KeyboardInterrupt:
-            info("stopped appending: the freshness alert fires once the data is older than its SLA")
+            typer.echo("stopped appending: the freshness alert fires once the data is older than its SLA", err=as_json)
             return

@@ -18,8 +18,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tests.deploy.clis import cli_for, click_problems
 from tests.deploy.kustomize import Resource, build
-from tests.deploy.test_compose import cli_for, click_problems
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "deploy" / "k8s"

@@ -11,7 +11,7 @@ import pytest
 import redis
 from feast import FeatureStore
 
-from stack.redis_server import LocalRedis, RedisEndpoint
+from stack.redis_server import LocalRedis
 from tests.conftest import SESSION_DIR, write_repo
 from upstream.generate import GeneratedData
 
@@ -22,7 +22,7 @@ ProjectFactory = Callable[[str], FeatureStore]
 
 @pytest.fixture(scope="session")
 def redis_client(redis_server: LocalRedis) -> redis.Redis:
-    return RedisEndpoint.parse(os.environ["REDIS_CONNECTION_STRING"]).client(timeout=5.0)
+    return redis_server.endpoint.client(timeout=5.0)  # type: ignore[return-value]  # a single node
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Pure logic: durations, window planning, the zero-rows rule, alert deduplication."""
+"""Pure logic: window planning, the zero-rows rule, alert deduplication."""
 
 import itertools
 from datetime import timedelta
@@ -10,24 +10,9 @@ from hypothesis import strategies as st
 
 from materialization.alert_rules import Alert, Severity, firing_alerts
 from materialization.alert_state import AlertState, Status
-from materialization.durations import parse_duration
 from materialization.freshness import Verdict, ViewFreshness
 from materialization.records import RunRecord
 from materialization.windows import EPSILON, windows_by_rows, windows_by_span
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"), [("26h", 93_600), ("30m", 1_800), ("2d", 172_800), ("1h30m", 5_400), ("1.5s", 1.5)]
-)
-def test_durations_parse(text: str, seconds: float) -> None:
-    assert parse_duration(text).total_seconds() == seconds
-
-
-@pytest.mark.parametrize("text", ["", "26", "h", "26 hours", "-1h", "0s", "1h junk"])
-def test_bad_durations_are_rejected_with_the_text(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid duration"):
-        parse_duration(text)
-
 
 bins_strategy = st.lists(st.tuples(st.integers(0, 200), st.integers(1, 500)), max_size=40, unique_by=lambda b: b[0])
 

@@ -4,6 +4,7 @@ The prediction log is written by the service's own writer (``PredictionLog``), w
 from the registered version's training profile, so "no drift" and "drift" are known answers.
 """
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +14,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
+from core.paths import mlflow_tracking_uri
 from inference.prediction_log import PredictionLog
 from mlops.main import app
-from mlops.project import mlflow_tracking_uri
-from monitoring.reference_profile import PROFILE_ROWS, load_reference_profile
-from training.pipeline import TrainingOutcome
+from registry.reference_profile import PROFILE_ROWS, load_reference_profile
+from training.run import TrainingOutcome
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -99,6 +100,27 @@ def test_monitor_run(profile: pd.DataFrame, trained_model: TrainingOutcome, tmp_
         assert gauges[("mlops_feature_drift_ks_statistic", feature)] < 0.05
         assert gauges[("mlops_feature_drift_detected", feature)] == 0
 
+    as_json = runner.invoke(app, ["monitor", "run", "--last", "1d", "--log-dir", str(tmp_path / "log"), "--json"])
+    assert as_json.exit_code == result.exit_code, as_json.output
+    report = json.loads(as_json.stdout)
+    assert (report["model_name"], report["model_version"], report["alias"]) == (
+        "fraud_detector",
+        trained_model.registered.version,
+        "production",
+    )
+    assert (report["predictions"], report["window_seconds"], report["absent_features"]) == (4000, 86400.0, [])
+    assert ("amount" in report["alert_features"]) is drifted
+    amount = next(column for column in report["columns"] if column["column"] == "amount")
+    assert amount["statistics"]["ks_statistic"] == pytest.approx(gauges[("mlops_feature_drift_ks_statistic", "amount")])
+    if not drifted:  # the duration and the kept number option read the same window
+        two_hours = [
+            json.loads(
+                runner.invoke(app, ["monitor", "run", *option, "--log-dir", str(tmp_path / "log"), "--json"]).stdout
+            )
+            for option in (["--last", "2h"], ["--hours", "2"])
+        ]
+        assert two_hours[0]["predictions"] == two_hours[1]["predictions"] < 4000
+
 
 def test_monitor_run_without_a_log_is_one_line(tmp_path: Path, trained_model: TrainingOutcome) -> None:
     result = runner.invoke(app, ["monitor", "run", "--log-dir", str(tmp_path / "none")])
@@ -153,3 +175,31 @@ def test_monitor_accuracy_by_request_id_and_by_customer_time(trained_model: Trai
         assert gauges[("mlops_model_reference_auc", "")] == pytest.approx(recorded)
         assert gauges[("mlops_model_auc", "")] < 0.6
         assert "ALERT: accuracy dropped more than 5%" in result.output
+
+    spans = ["--window", "1d", "--last", "30d", "--tolerance", "1m"]
+    files = ["--labels", str(tmp_path / "labels.csv"), "--log-dir", str(tmp_path / "log")]
+    as_json = runner.invoke(app, ["monitor", "accuracy", *files, *spans, "--json"])
+    assert as_json.exit_code == 1, as_json.output
+    report = json.loads(as_json.stdout)
+    assert (report["labels"], report["joined"], report["joined_by"]) == (1000, 1000, "customer_id + nearest time")
+    assert (report["window_seconds"], report["alert_versions"]) == (86400.0, [version])
+    yesterday, today = report["windows"]
+    assert yesterday["window_start"].startswith(f"{day - timedelta(days=1):%Y-%m-%d}")
+    assert (yesterday["rows"], yesterday["auc"]) == (500, 1.0)
+    assert today["reference_auc"] == pytest.approx(trained_model.metrics.auc) and today["auc_drop"] > 0.05
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--last", "15"], "Invalid value for '--last': Value error, invalid duration '15'"),
+        (["run", "--last", "1h", "--hours", "1"], "error: give either --last or --hours, not both"),
+        (["run", "--alias", "canary"], "'canary' is not one of 'production', 'staging', 'archived'."),
+        (["accuracy", "--labels", "x.csv", "--window", "1d", "--window-hours", "24"], "give either --window or"),
+        (["accuracy", "--labels", "x.csv", "--tolerance", "60"], "invalid duration '60'"),
+    ],
+)
+def test_bad_durations_and_choices_exit_two_before_reading_anything(args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["monitor", *args])
+    assert result.exit_code == 2
+    assert message in " ".join(result.stderr.replace("│", " ").split())

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port
 from tests.service_process import running_service
-from training.pipeline import TrainingOutcome
+from training.run import TrainingOutcome
 from upstream.generate import GeneratedData
 
 pytestmark = pytest.mark.integration

@@ -1,0 +1,101 @@
+"""The Feast boundary: every place this project depends on how Feast lays data out in Redis.
+
+Our readers go to Redis directly (one round trip, no wait on a materialization state), so
+they must encode keys and fields exactly as Feast's Redis online store writes them. All of
+that knowledge lives here, on Feast's public helpers where they exist
+(``compute_versioned_name``, ``serialize_entity_key``, ``mmh3``), and
+``tests/core/test_feast_adapter.py`` pins it against what ``feast materialize`` writes, so a
+Feast upgrade that changes the layout fails one test instead of serving missing features.
+
+Feast's layout for a feature view ``V`` and an entity key ``K`` of project ``P``:
+
+- Redis key: ``serialize_entity_key(K) + P`` (a hash);
+- one field per feature: murmur3_32 of ``"V:feature"``, little-endian, 4 bytes;
+- one field ``_ts:V``: the event timestamp as a protobuf ``Timestamp``.
+
+``V`` carries a ``_v<N>`` suffix when the registry enables online feature-view versioning.
+"""
+
+import struct
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import mmh3
+from feast import FeatureStore, FeatureView
+from feast.infra.key_encoding_utils import serialize_entity_key
+from feast.infra.online_stores.helpers import compute_versioned_name
+from feast.infra.online_stores.redis import RedisOnlineStore
+from feast.protos.feast.types.EntityKey_pb2 import EntityKey
+from feast.protos.feast.types.Value_pb2 import Value
+from feast.repo_config import RepoConfig
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+def stored_view_name(view: FeatureView, config: RepoConfig) -> str:
+    """The name Feast stores ``view`` under (versioned when the registry says so)."""
+    return compute_versioned_name(view, config.registry.enable_online_feature_view_versioning)
+
+
+def feature_field(stored_view: str, feature: str) -> bytes:
+    """The hash field holding ``feature`` of ``stored_view``: murmur3_32 of ``view:feature``, little-endian."""
+    return struct.pack("<I", mmh3.hash(f"{stored_view}:{feature}", signed=False))
+
+
+def timestamp_field(stored_view: str) -> bytes:
+    """The hash field holding the event timestamp of ``stored_view``'s row."""
+    return f"_ts:{stored_view}".encode()
+
+
+def entity_key(join_key: str, entity_id: int, project: bytes, serialization_version: int) -> bytes:
+    """The Redis key of one int64 entity: Feast's serialized entity key followed by the project name.
+
+    Raises ValueError when ``entity_id`` does not fit a protobuf int64.
+    """
+    key = EntityKey(join_keys=[join_key], entity_values=[Value(int64_val=entity_id)])
+    return serialize_entity_key(key, serialization_version) + project
+
+
+def decode_timestamp(raw: bytes) -> float:
+    """Epoch seconds of a ``_ts`` field."""
+    stamp = Timestamp.FromString(raw)
+    return float(stamp.seconds + stamp.nanos / 1e9)
+
+
+def decode_number(raw: bytes) -> float | None:
+    """A feature value as a float (None for a null); TypeError for a value a model cannot take."""
+    proto = Value.FromString(raw)
+    kind = proto.WhichOneof("val")
+    if kind is None or kind == "null_val":
+        return None
+    value = getattr(proto, kind)
+    if isinstance(value, bool | int | float):
+        return float(value)
+    raise TypeError(f"feature value of type {kind} cannot be a model input")
+
+
+def parse_redis_connection_string(connection_string: str) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """Nodes (``host``/``port``) and options (password, username, ssl, db, ...) as Feast reads them.
+
+    Feast's own parser, so our clients connect exactly where Feast's would.
+    """
+    nodes, options = RedisOnlineStore._parse_connection_string(connection_string)
+    return list(nodes), dict(options)
+
+
+@contextmanager
+def wrapped_online_write(
+    store: FeatureStore, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]
+) -> Iterator[None]:
+    """Replace ``online_write_batch`` of ``store``'s online store instance with ``wrap(original)`` for a block.
+
+    Feast's ``materialize`` returns nothing; wrapping the write on the provider's own
+    instance is the one way to see what it wrote without changing its write path.
+    """
+    online_store = store._get_provider().online_store  # the passthrough provider's instance
+    original: Callable[..., Any] = online_store.online_write_batch
+    setattr(online_store, "online_write_batch", wrap(original))  # noqa: B010  # shadow the bound method
+    try:
+        yield
+    finally:
+        del online_store.online_write_batch

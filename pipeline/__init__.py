@@ -1,0 +1,1 @@
+"""The declarative training pipeline: its definition, validator, runner and CLI."""

@@ -1,0 +1,1 @@
+"""The MLflow model registry lifecycle: labels, promotion with archive, rollback, audit, comparison."""
