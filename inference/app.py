@@ -7,13 +7,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
 
-from inference.errors import online_store_unavailable, validation_failed
+from inference.body_limit import BodySizeLimitMiddleware
+from inference.errors import ERROR_RESPONSES, http_error, online_store_unavailable, validation_failed
 from inference.hot_swap import ModelWatcher
 from inference.metrics import record_model
+from inference.openapi import exact_openapi
 from inference.prediction_log import start_prediction_log
 from inference.request_context import RequestObservationMiddleware
 from inference.routers import admin, health, metrics, predict
+from inference.schemas import PredictRequest
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
 
@@ -62,11 +66,14 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         lifespan=lifespan,
     )
     app.state.settings = resolved
+    app.openapi = exact_openapi(app.openapi, [PredictRequest])  # type: ignore[method-assign]
     app.include_router(health.router)
-    app.include_router(predict.router)
+    app.include_router(predict.router, responses=ERROR_RESPONSES)
     app.include_router(metrics.router)
     app.include_router(admin.router)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=resolved.max_request_bytes)
     app.add_middleware(RequestObservationMiddleware)
     app.add_exception_handler(RequestValidationError, validation_failed)
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RedisError, online_store_unavailable)
     return app

@@ -2,20 +2,46 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
+from pydantic_core import PydanticCustomError
 
 from inference.online_features import FeatureStatus
 
 MAX_BATCH_SIZE = 1000
+MAX_CUSTOMER_ID = 2**63 - 1
+"""Feast serializes join keys as protobuf int64: a larger id cannot be looked up at all."""
+MAX_AMOUNT = 1e9
+"""A billion in the transaction's currency: far past any card payment, and well inside the
+range where ``amount / avg_order_value`` stays a finite, meaningful model input."""
+
+
+def _json_integer(value: object) -> object:
+    """JSON Schema's ``integer``: a number with no fractional part (so ``1.0`` is 1), never a bool or text."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+CustomerId = Annotated[
+    int,
+    Field(gt=0, le=MAX_CUSTOMER_ID, description="Customer id (join key): a positive int64."),
+    BeforeValidator(_json_integer),
+]
+Amount = Annotated[
+    StrictFloat,
+    Field(
+        ge=0, le=MAX_AMOUNT, allow_inf_nan=False, description="Transaction amount: finite, from 0 to 1e9, not a bool."
+    ),
+]
 
 
 class PredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    customer_id: Annotated[StrictInt, Field(gt=0, description="Customer id (join key).")]
-    amount: Annotated[
-        float, Field(ge=0, allow_inf_nan=False, description="Transaction amount; finite and not negative.")
-    ]
+    customer_id: CustomerId
+    amount: Amount
 
 
 class BatchPredictRequest(BaseModel):

@@ -18,6 +18,9 @@ class ServiceSettings(ProjectSettings):
     model_alias: str = Field(default=PRODUCTION, description="Alias whose version is served.")
     redis_timeout_seconds: float = Field(default=0.5, gt=0, description="Per-command Redis timeout.")
     max_batch_size: int = Field(default=1000, ge=1)
+    max_request_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Larger request bodies get 413 before they are read or parsed."
+    )
     model_poll_interval_seconds: float = Field(
         default=5.0, ge=0, description="How often to check the model alias for a new version; 0 turns polling off."
     )
