@@ -9,7 +9,7 @@ from core.errors import UserError
 from core.paths import ProjectPaths
 from core.redis_client import RedisTarget
 from core.settings import ProjectSettings
-from stack.redis_server import LocalRedis, RedisEndpoint, RedisStartError
+from stack.redis_server import LocalRedis, RedisAuthenticationError, RedisEndpoint, RedisStartError
 
 app = typer.Typer(help="Local stack: a real redis-server and the MLflow SQLite backend.", no_args_is_help=True)
 
@@ -66,9 +66,17 @@ def down(as_json: JsonOpt = False) -> None:
 
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
-    """Say whether Redis answers; exit 1 when it does not."""
+    """Say whether Redis answers; exit 1 when it does not or refuses the password."""
     redis_server = _local_redis()
-    state = "up" if redis_server.endpoint.answers() else "down"
+    try:
+        state = "up" if redis_server.endpoint.answers() else "down"
+    except RedisAuthenticationError as error:
+        if as_json:
+            body = {**_redis_json(redis_server, "authentication failed"), "error": error.reason}
+            typer.echo(json.dumps({"redis": body}, indent=2))
+        else:
+            typer.echo(f"redis   up on {_where(redis_server)} but authentication failed: {error.reason}")
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps({"redis": _redis_json(redis_server, state)}, indent=2))
     else:

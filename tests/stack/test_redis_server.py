@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from stack.redis_server import LocalRedis, RedisEndpoint
+from stack.redis_server import LocalRedis, RedisAuthenticationError, RedisEndpoint
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
@@ -27,8 +27,9 @@ def test_a_started_server_answers_with_its_password_and_keeps_what_was_written(p
     assert protected.start() is False  # already answering: not started twice
 
 
-def test_without_the_password_it_does_not_answer(protected: LocalRedis) -> None:
-    assert not RedisEndpoint("127.0.0.1", protected.endpoint.port).answers()
+def test_without_the_password_it_refuses_authentication_rather_than_not_answering(protected: LocalRedis) -> None:
+    with pytest.raises(RedisAuthenticationError, match="authentication failed"):
+        RedisEndpoint("127.0.0.1", protected.endpoint.port).answers()
 
 
 def test_stop_leaves_a_server_it_did_not_start_alone(protected: LocalRedis, tmp_path: Path) -> None:
