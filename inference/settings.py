@@ -16,7 +16,12 @@ class ServiceSettings(ProjectSettings):
     feature_service: str = Field(default=FEATURE_SERVICE, description="Feast feature service the model reads.")
     model_name: str = Field(default=MODEL_NAME, description="Registered model in MLflow.")
     model_alias: str = Field(default=PRODUCTION, description="Alias whose version is served.")
-    redis_timeout_seconds: float = Field(default=0.5, gt=0, description="Per-command Redis timeout.")
+    redis_timeout_seconds: float = Field(
+        default=0.5,
+        gt=0,
+        description="Longest a request waits on a hung Redis before its 503: one attempt, as only a dropped"
+        " connection is retried.",
+    )
     max_batch_size: int = Field(default=1000, ge=1)
     max_request_bytes: int = Field(
         default=1_048_576, ge=1024, description="Larger request bodies get 413 before they are read or parsed."
