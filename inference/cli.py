@@ -72,7 +72,9 @@ def serve_command(
             timeout_graceful_shutdown=drain,
         )
     else:
-        uvicorn.run(
+        from inference.supervisor import run_workers
+
+        run_workers(
             "inference.app:create_app",
             factory=True,
             host=host,
