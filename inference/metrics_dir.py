@@ -14,16 +14,21 @@ from pathlib import Path
 from core.settings import environment_value, set_library_value
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+LEGACY_ENV = "PROMETHEUS_MULTIPROCESS_DIR"
+"""The older name, which Feast also sets and reads."""
+FEAST_DEFAULT_PREFIX = "feast_metrics_"
+"""Feast 0.67 sets both variables to ``mkdtemp(prefix="feast_metrics_")`` when it is imported."""
 
 
 def prepare_multiprocess_dir() -> Path:
     """An empty directory for this run: a fresh temp one (removed at exit) unless the user chose one.
 
     Files left by an earlier run would be summed into this run's counts, so a user-chosen
-    directory is emptied of them.
+    directory is emptied of them. A ``feast_metrics_*`` folder is not a choice: Feast made it
+    for a parent process that imported it, and every sibling process writes there too.
     """
     configured = environment_value(MULTIPROC_ENV)
-    if configured:
+    if configured and not Path(configured).name.startswith(FEAST_DEFAULT_PREFIX):
         folder = Path(configured)
         folder.mkdir(parents=True, exist_ok=True)
         for stale in folder.glob("*.db"):
@@ -31,5 +36,6 @@ def prepare_multiprocess_dir() -> Path:
         return folder
     folder = Path(tempfile.mkdtemp(prefix="mlops-metrics-"))
     set_library_value(MULTIPROC_ENV, str(folder))
+    set_library_value(LEGACY_ENV, str(folder))
     atexit.register(shutil.rmtree, folder, True)
     return folder
