@@ -87,4 +87,5 @@ def test_cluster_down_gives_503_not_500(cluster_service: str, redis_cluster: Loc
         assert ready.json()["online_store"] == "unavailable"
     finally:
         redis_cluster.resume()
-    assert httpx.post(f"{cluster_service}/predict", json={"customer_id": 1, "amount": 10.0}, timeout=30).status_code == 200
+    back = httpx.post(f"{cluster_service}/predict", json={"customer_id": 1, "amount": 10.0}, timeout=30)
+    assert back.status_code == 200, back.text
