@@ -56,7 +56,10 @@ def start(
     reason: ReasonOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Serve a version to a share of customers (--canary PCT) or as a shadow (--shadow)."""
+    """Record a version as canary for a share of customers (--canary PCT) or as shadow (--shadow).
+
+    The service does not route to the candidate yet (see docs/training-and-registry.md).
+    """
     from registry.rollout_policy import load_policy
 
     loaded = load_policy(policy)
@@ -76,5 +79,5 @@ def promote(name: NameOpt = MODEL_NAME, reason: ReasonOpt = "", as_json: JsonOpt
 
 @app.command()
 def abort(name: NameOpt = MODEL_NAME, reason: ReasonOpt = "", as_json: JsonOpt = False) -> None:
-    """Remove the canary or shadow: all traffic on production within the service's poll interval."""
+    """Remove the canary or shadow alias and the rollout tags."""
     report(run_rollouts(lambda rollouts: rollouts.abort(name, reason=reason)), name, as_json)
