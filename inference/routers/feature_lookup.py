@@ -13,6 +13,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from inference.online_features import FeatureStatus, OnlineFeatureReader
+from inference.schemas import ENTITY_ID_LIMIT
 from inference.state import ServingState, StateDep
 
 router = APIRouter(tags=["features"])
@@ -24,7 +25,7 @@ _STATUS = {
     FeatureStatus.STALE: "OUTSIDE_MAX_AGE",
 }
 _MAX_ENTITIES = 1000
-EntityId = Annotated[StrictInt, Field(gt=0, lt=2**63)]
+EntityId = Annotated[StrictInt, Field(gt=0, lt=ENTITY_ID_LIMIT)]
 
 
 class GetOnlineFeaturesRequest(BaseModel):
