@@ -10,6 +10,8 @@ from inference.online_features import FeatureStatus
 MAX_BATCH_SIZE = 1000
 MAX_CUSTOMER_ID = 2**63 - 1
 """Feast serializes join keys as protobuf int64: a larger id cannot be looked up at all."""
+ENTITY_ID_LIMIT = MAX_CUSTOMER_ID + 1
+"""The same bound, exclusive, for the feature lookup's entity ids: 2**63 is exact as a float in OpenAPI."""
 MAX_AMOUNT = 1e9
 """A billion in the transaction's currency: far past any card payment, and well inside the
 range where ``amount / avg_order_value`` stays a finite, meaningful model input."""
