@@ -64,7 +64,9 @@ def _run_contract(lifecycle: Lifecycle, model_uri: str) -> dict[str, str]:
     try:
         run_tags = lifecycle.client.get_run(match["run_id"]).data.tags
     except MlflowException as error:
-        raise RegistryError(f"--model-uri names run {match['run_id']}, which does not exist") from error
+        if is_not_found(error):
+            raise RegistryError(f"--model-uri names run {match['run_id']}, which does not exist") from error
+        raise RegistryError(f"could not read run {match['run_id']} from the MLflow backend: {error.message}") from error
     return {key: run_tags[key] for key in CARRIED_RUN_TAGS if key in run_tags}
 
 

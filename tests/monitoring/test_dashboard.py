@@ -25,6 +25,7 @@ EXPORTED = {
     "mlops_materialization_freshness_sla_seconds",
 }
 PROMQL_WORDS = {"histogram_quantile", "sum", "by", "rate", "increase", "le", "max", "time", "ignoring", "group_left"}
+PROMQL_WORDS |= {"or", "vector"}
 
 
 def test_panels_cover_the_issue_and_query_exported_metrics() -> None:
