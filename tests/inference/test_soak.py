@@ -50,9 +50,12 @@ def versions(trained_model: TrainingOutcome) -> tuple[str, str]:
     client = MlflowClient(os.environ["MLFLOW_TRACKING_URI"])
     source = client.get_model_version("fraud_detector", trained_model.registered.version)
     client.create_registered_model(MODEL)
-    made = [client.create_model_version(MODEL, source.source, source.run_id, tags=source.tags) for _ in range(2)]
-    Lifecycle(open_client(os.environ["MLFLOW_TRACKING_URI"])).promote(MODEL, made[0].version, "production")
-    return made[0].version, made[1].version
+    made = [
+        str(client.create_model_version(MODEL, source.source, source.run_id, tags=source.tags).version)
+        for _ in range(2)
+    ]
+    Lifecycle(open_client(os.environ["MLFLOW_TRACKING_URI"])).promote(MODEL, made[0], "production")
+    return made[0], made[1]
 
 
 def _server_rss(pid: int) -> int:
