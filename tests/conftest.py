@@ -98,6 +98,7 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
 
 
 # Fixtures shared by several test packages, imported last: they import the names above.
+from tests.fixtures.candidates import candidates  # noqa: E402, F401
 from tests.fixtures.cluster import cluster_env, cluster_store, redis_cluster  # noqa: E402, F401
 from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
 from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401
