@@ -101,4 +101,5 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
 from tests.fixtures.candidates import candidates  # noqa: E402, F401
 from tests.fixtures.cluster import cluster_env, cluster_store, redis_cluster  # noqa: E402, F401
 from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
+from tests.fixtures.rollout_life import rollout_life  # noqa: E402, F401
 from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401

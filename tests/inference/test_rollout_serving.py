@@ -3,37 +3,23 @@
 One service walks through a whole rollout life, driven only through the registry: a 30%
 canary (sticky per customer, the same split on both workers), its abort, a shadow that
 scores outside [0, 1] (every response still from production, unchanged), a good shadow (its
-scores logged beside production's), and a canary that is promoted.
+scores logged beside production's), and canaries that are aborted and promoted
+(``tests/fixtures/rollout_life.py``).
 """
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pandas as pd
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from inference.rollout_routing import in_canary
-from registry.lifecycle import Lifecycle
-from registry.rollout import Rollouts
-from registry.version_labels import register
-from tests.conftest import free_port
-from tests.fixtures.candidates import Candidates
-from tests.fixtures.registry_runs import Runs
-from tests.inference.rollout_traffic import Answer, Client
-from tests.service_process import running_service
-from upstream.generate import GeneratedData
+from tests.fixtures.rollout_life import CUSTOMERS, WEIGHT
+from tests.inference.rollout_traffic import Answer
 
 pytestmark = pytest.mark.integration
-
-MODEL = "rollout_serving_fraud"
-TOKEN = "rollout-admin-token"
-WEIGHT = 30.0
-CUSTOMERS = 250
 
 
 def _metric(text: str, name: str, **labels: str) -> float:
@@ -43,72 +29,6 @@ def _metric(text: str, name: str, **labels: str) -> float:
         for sample in family.samples
         if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
     )
-
-
-@pytest.fixture(scope="module")
-def rollout_life(
-    runs: Runs, candidates: Candidates, lifecycle: Lifecycle, generated_data: GeneratedData, tmp_path_factory: Any
-) -> Iterator[dict[str, Any]]:
-    def add(label: str, uri: str) -> str:
-        registered = register(
-            lifecycle, name=MODEL, label=label, metrics={}, params={}, model_uri=uri, tracking_uri=runs.tracking_uri
-        )
-        return registered.version
-
-    v1, v2 = add("v1", runs.good), add("v2", runs.good)
-    bad_shadow = add("v3-out-of-range", candidates.out_of_range)
-    lifecycle.promote(MODEL, "v1", "production", reason="baseline")
-    rollouts = Rollouts(lifecycle)
-    customers = sorted(int(c) for c in generated_data.customer_stats["customer_id"].unique())[:CUSTOMERS]
-    in_v2 = [c for c in customers if in_canary(c, WEIGHT, v2)]
-    out_v2 = [c for c in customers if not in_canary(c, WEIGHT, v2)]
-    log_dir = Path(tmp_path_factory.mktemp("rollout-log"))
-    env = {
-        "MLOPS_MODEL_NAME": MODEL,
-        "MLOPS_MODEL_POLL_INTERVAL_SECONDS": "0.3",
-        "MLOPS_ADMIN_TOKEN": TOKEN,
-        "MLOPS_PREDICTION_LOG_DIR": str(log_dir),
-        "MLOPS_PREDICTION_LOG_ROTATE_SECONDS": "1",
-    }
-    seen: dict[str, Any] = {"v1": v1, "v2": v2, "bad_shadow": bad_shadow, "log_dir": log_dir}
-    t0 = time.monotonic()
-    with running_service(free_port(), env, workers=2) as url:
-        print(f"\nstarted in {time.monotonic() - t0:.1f}s")
-        client = Client(url, TOKEN)
-        rollouts.start(MODEL, v2, canary_percent=WEIGHT, shadow=False)
-        client.settle(in_v2[0], "canary", v2)
-        seen["canary"] = [client.predict(c) for c in customers for _ in range(2)]
-        seen["batch"] = client.batch(customers[:60])
-
-        seen["canary_ended"] = pd.Timestamp.now(tz="UTC")
-        rollouts.abort(MODEL)
-        seen["abort_reload"] = client.reload()
-        client.settle(in_v2[0], "production", v1)
-        seen["after_abort"] = [client.predict(c) for c in in_v2[:40]]
-
-        rollouts.start(MODEL, bad_shadow, canary_percent=None, shadow=True)
-        client.settle_shadow(bad_shadow)
-        seen["bad_shadow_answers"] = [client.predict(c) for c in in_v2[:40]]
-        rollouts.abort(MODEL)
-        client.settle_shadow(None)
-
-        rollouts.start(MODEL, v2, canary_percent=None, shadow=True)
-        client.settle_shadow(v2)
-        seen["good_shadow_answers"] = [client.predict(c) for c in customers[:50]]
-        rollouts.abort(MODEL)
-        client.settle_shadow(None)
-
-        rollouts.start(MODEL, v2, canary_percent=50, shadow=False)
-        client.settle(next(c for c in customers if in_canary(c, 50, v2)), "canary", v2)
-        rollouts.promote(MODEL)
-        client.settle(next(c for c in customers if not in_canary(c, 50, v2)), "production", v2)
-        seen["after_promote"] = [client.predict(c) for c in customers[:40]]
-        seen["metrics"] = [httpx.get(f"{url}/metrics").text for _ in range(3)]
-        seen["all_answers"] = list(client.answers)
-        print(f"phases done at {time.monotonic() - t0:.1f}s, {len(client.answers)} answers")
-    seen["in_v2"], seen["out_v2"] = in_v2, out_v2
-    seen["log"] = pd.concat([pd.read_parquet(path) for path in sorted(log_dir.glob("*.parquet"))], ignore_index=True)
-    yield seen
 
 
 def _pairs(answers: list[Answer]) -> set[tuple[str | None, str | None]]:
@@ -149,6 +69,7 @@ def test_abort_and_promote_are_followed_by_every_worker(rollout_life: dict[str, 
     v1, v2 = rollout_life["v1"], rollout_life["v2"]
     assert _pairs(rollout_life["after_abort"]) == {("production", v1)}
     assert rollout_life["abort_reload"]["rollout"]["canary_version"] is None
+    assert _pairs(rollout_life["after_bad_canary"]) == {("production", v1)}
     assert _pairs(rollout_life["after_promote"]) == {("production", v2)}
     assert {answer.status for answer in rollout_life["all_answers"]} == {200}
 
