@@ -1,9 +1,12 @@
-"""Shadow scoring off the response path: a bounded queue and one thread per worker.
+"""Shadow scoring off the response path: a bounded queue and one polling thread per worker.
 
 While a shadow rollout runs, a request hands its prediction records here instead of to the
-log (a non-blocking put, about a microsecond) and returns. The thread takes what has queued,
-scores it with the shadow model in one call, adds ``shadow_version``, ``shadow_score`` or
-``shadow_error`` to each record and passes it on to the prediction log. When the thread
+log (a deque append: no lock, no wake-up, well under a microsecond) and returns. The thread
+wakes every ``SHADOW_POLL_SECONDS``, takes what has queued and scores it with the shadow model
+in one call (waking per request measured 1.4x production's p50 at concurrency 1: the wake-ups
+and per-row Python work compete with the event loop for the GIL and the two cores), adds
+``shadow_version``, ``shadow_score`` or ``shadow_error`` to each record and passes it on to
+the prediction log. When the thread
 falls behind the queue is full and new records skip the shadow (counted, and logged with
 ``shadow_error = "dropped"``): production latency never waits for the candidate. A shadow
 that raises or scores outside [0, 1] is counted as a shadow error; the response was sent
@@ -12,15 +15,15 @@ long before, so it cannot fail a request.
 
 import logging
 import math
-import queue
 import threading
 import time
+from collections import deque
 from typing import Any
 
 import numpy as np
 
 from core.names import SHADOW
-from inference.metrics import MODEL_SCORE_DURATION, PREDICTION_ERRORS, SHADOW_DROPPED, record_prediction
+from inference.metrics import MODEL_SCORE_DURATION, PREDICTION_ERRORS, PREDICTION_SCORE, PREDICTIONS, SHADOW_DROPPED
 from inference.model import LoadedModel
 from inference.prediction_log import RecordSink
 from inference.state import ServingState
@@ -28,7 +31,8 @@ from inference.state import ServingState
 logger = logging.getLogger("inference.shadow")
 
 DROPPED = "dropped"
-MAX_ROWS_PER_CALL = 256
+MAX_ROWS_PER_CALL = 1024
+SHADOW_POLL_SECONDS = 0.05
 
 
 def shadow_rows(model: LoadedModel, records: list[dict[str, Any]]) -> np.ndarray:
@@ -53,9 +57,11 @@ def score_records(model: LoadedModel, records: list[dict[str, Any]]) -> None:
             record.update(shadow_version=model.version, shadow_error=message)
         return
     MODEL_SCORE_DURATION.labels(SHADOW).observe(time.perf_counter() - started)
+    histogram = PREDICTION_SCORE.labels(SHADOW)
     for record, value in zip(records, scores.tolist(), strict=True):
         record.update(shadow_version=model.version, shadow_score=value)
-        record_prediction(value, (), SHADOW)
+        histogram.observe(value)
+    PREDICTIONS.labels(SHADOW).inc(len(records))
 
 
 class ShadowScorer:
@@ -64,7 +70,8 @@ class ShadowScorer:
     def __init__(self, state: ServingState, log: RecordSink | None, capacity: int = 10_000) -> None:
         self.state = state
         self.log = log
-        self.queue: queue.Queue[dict[str, Any]] = queue.Queue(maxsize=capacity)
+        self.queue: deque[dict[str, Any]] = deque()
+        self.capacity = capacity
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shadow-scorer", daemon=True)
         self.dropped = 0
@@ -83,13 +90,13 @@ class ShadowScorer:
             self._thread.join(timeout=30)
 
     def submit(self, record: dict[str, Any]) -> None:
-        try:
-            self.queue.put_nowait(record)
-        except queue.Full:
-            self.dropped += 1
-            SHADOW_DROPPED.inc()
-            record["shadow_error"] = DROPPED
-            self._forward([record])
+        if len(self.queue) < self.capacity:
+            self.queue.append(record)
+            return
+        self.dropped += 1
+        SHADOW_DROPPED.inc()
+        record["shadow_error"] = DROPPED
+        self._forward([record])
 
     def _forward(self, records: list[dict[str, Any]]) -> None:
         if self.log is not None:
@@ -97,25 +104,18 @@ class ShadowScorer:
                 self.log.submit(record)
 
     def _take(self) -> list[dict[str, Any]]:
-        try:
-            records = [self.queue.get(timeout=0.2)]
-        except queue.Empty:
-            return []
-        while len(records) < MAX_ROWS_PER_CALL:
-            try:
-                records.append(self.queue.get_nowait())
-            except queue.Empty:
-                break
+        records: list[dict[str, Any]] = []
+        while self.queue and len(records) < MAX_ROWS_PER_CALL:
+            records.append(self.queue.popleft())
         return records
 
     def _run(self) -> None:
         while True:
             records = self._take()
-            if not records:
-                if self._stop.is_set():
-                    return
-                continue
-            model = self.state.rollout.shadow  # read once per call, as a request reads state.model
-            if model is not None:
-                score_records(model, records)
-            self._forward(records)
+            if records:
+                model = self.state.rollout.shadow  # read once per call, as a request reads state.model
+                if model is not None:
+                    score_records(model, records)
+                self._forward(records)
+            if len(records) < MAX_ROWS_PER_CALL and self._stop.wait(SHADOW_POLL_SECONDS) and not self.queue:
+                return
