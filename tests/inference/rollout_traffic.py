@@ -65,7 +65,7 @@ class Client:
         body: dict[str, Any] = httpx.post(f"{self.url}/admin/reload", headers=headers, timeout=60).json()
         return body
 
-    def settle(self, customer_id: int, variant: str, version: str, times: int = 12, timeout: float = 60) -> None:
+    def settle(self, customer_id: int, variant: str, version: str, times: int = 8, timeout: float = 60) -> None:
         """Until ``times`` answers in a row (any worker) come from ``variant`` at ``version``."""
 
         def answered() -> bool:
@@ -74,7 +74,7 @@ class Client:
 
         self._until(answered, times, timeout)
 
-    def settle_shadow(self, version: str | None, times: int = 12, timeout: float = 60) -> None:
+    def settle_shadow(self, version: str | None, times: int = 8, timeout: float = 60) -> None:
         """Until ``times`` /admin/model answers in a row (any worker) hold shadow ``version``."""
         self._until(lambda: self.admin_model()["rollout"]["shadow_version"] == version, times, timeout)
 
