@@ -19,6 +19,7 @@ from inference.request_context import RequestObservationMiddleware
 from inference.routers import admin, feature_lookup, health, metrics, predict
 from inference.schemas import PredictRequest
 from inference.settings import ServiceSettings, get_settings
+from inference.shadow import ShadowScorer
 from inference.state import ServingState
 
 logger = logging.getLogger("inference")
@@ -51,11 +52,15 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         record_model(serving.model.name, serving.model.version)
         app.state.prediction_log = start_prediction_log(resolved)
         app.state.model_watcher = watcher = ModelWatcher(serving, resolved)
+        app.state.shadow = shadow = ShadowScorer(serving, app.state.prediction_log, resolved.shadow_queue_size)
+        shadow.start()
+        await watcher.follow_rollout()
         watcher.start_polling()
         try:
             yield
         finally:
             await watcher.stop()
+            shadow.stop()
             await serving.reader.close()
             if app.state.prediction_log is not None:
                 app.state.prediction_log.stop()

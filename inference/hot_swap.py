@@ -13,11 +13,13 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
+from core.names import PRODUCTION
 from inference.model import (
     LoadedModel,
     ModelIncompatibleError,
@@ -25,6 +27,7 @@ from inference.model import (
     check_compatible,
     load_model_version,
 )
+from inference.rollout_follower import RolloutFollower
 from inference.settings import ServiceSettings
 from inference.state import ServingState, SwapFailure
 from registry.client import open_client
@@ -47,6 +50,8 @@ class SwapOutcome:
     serving: str
     candidate: str | None = None
     error: str | None = None
+    rollout: dict[str, Any] | None = None
+    """The canary and shadow this worker holds after the check (None when it follows no rollout)."""
 
 
 def warm_up(model: LoadedModel) -> None:
@@ -75,6 +80,10 @@ class ModelWatcher:
         self._client = open_client(settings.mlflow_tracking_uri, probe_first=False)
         self._lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
+        # Rollouts are relative to production: a service following another alias routes to no candidate.
+        self.rollout = (
+            RolloutFollower(state, self._client, settings.model_name) if settings.model_alias == PRODUCTION else None
+        )
 
     def start_polling(self) -> None:
         interval = self.settings.model_poll_interval_seconds
@@ -100,35 +109,50 @@ class ModelWatcher:
         return candidate
 
     async def check(self, *, retry_failed: bool = False) -> SwapOutcome:
-        """Swap to the version the alias names if it differs and loads, checks and warms cleanly."""
+        """Follow the production alias, then the rollout aliases (canary, shadow) if any."""
         async with self._lock:
-            status = self.state.swap
-            status.last_check_at = _now()
-            try:
-                version = await asyncio.to_thread(self._alias_version)
-            except RegistryUnavailableError as error:
-                status.last_check_error = str(error)
-                raise
-            status.last_check_error = None
-            wanted = str(version.version)
-            serving = self.state.model.version
-            if wanted == serving:
-                return SwapOutcome("unchanged", serving)
-            failed = status.last_failure
-            if failed is not None and failed.version == wanted and not retry_failed:
-                return SwapOutcome("skipped", serving, wanted, failed.error)
-            try:
-                candidate = await asyncio.to_thread(self._load_and_warm, version)
-            except (ModelUnavailableError, ModelIncompatibleError, WarmUpError) as error:
-                status.last_failure = SwapFailure(version=wanted, error=str(error), at=_now())
-                logger.error("not swapping to version %s, still serving %s: %s", wanted, serving, error)
-                return SwapOutcome("failed", serving, wanted, str(error))
-            self.state.model = candidate
-            status.previous_version, status.last_swap_at, status.swaps = serving, _now(), status.swaps + 1
-            if failed is not None and failed.version == wanted:
-                status.last_failure = None
-            logger.warning("swapped %s version %s -> %s", candidate.name, serving, candidate.version)
-            return SwapOutcome("swapped", candidate.version, wanted)
+            outcome = await self._check_production(retry_failed)
+            if self.rollout is None:
+                return outcome
+            held = await self.rollout.check(self._load_and_warm, retry_failed=retry_failed)
+            return SwapOutcome(outcome.result, outcome.serving, outcome.candidate, outcome.error, held)
+
+    async def follow_rollout(self) -> None:
+        """At start-up: load the candidates of a running rollout before the first request."""
+        if self.rollout is not None:
+            async with self._lock:
+                await self.rollout.check(self._load_and_warm)
+
+    async def _check_production(self, retry_failed: bool) -> SwapOutcome:
+        """Swap to the version the alias names if it differs and loads, checks and warms cleanly."""
+        status = self.state.swap
+        status.last_check_at = _now()
+        try:
+            version = await asyncio.to_thread(self._alias_version)
+        except RegistryUnavailableError as error:
+            status.last_check_error = str(error)
+            raise
+        status.last_check_error = None
+        wanted = str(version.version)
+        serving = self.state.model.version
+        if wanted == serving:
+            return SwapOutcome("unchanged", serving)
+        failed = status.last_failure
+        if failed is not None and failed.version == wanted and not retry_failed:
+            return SwapOutcome("skipped", serving, wanted, failed.error)
+        try:
+            reused = self.state.rollout.loaded(wanted)  # a promoted canary is already warm
+            candidate = reused if reused is not None else await asyncio.to_thread(self._load_and_warm, version)
+        except (ModelUnavailableError, ModelIncompatibleError, WarmUpError) as error:
+            status.last_failure = SwapFailure(version=wanted, error=str(error), at=_now())
+            logger.error("not swapping to version %s, still serving %s: %s", wanted, serving, error)
+            return SwapOutcome("failed", serving, wanted, str(error))
+        self.state.model = candidate
+        status.previous_version, status.last_swap_at, status.swaps = serving, _now(), status.swaps + 1
+        if failed is not None and failed.version == wanted:
+            status.last_failure = None
+        logger.warning("swapped %s version %s -> %s", candidate.name, serving, candidate.version)
+        return SwapOutcome("swapped", candidate.version, wanted)
 
     async def poll_forever(self, interval: float) -> None:
         while True:

@@ -8,7 +8,7 @@ The directory must be set before any worker imports prometheus_client (see
 ordinary single-process registry is used.
 
 Label sets stay small: route templates (not raw paths), a handful of statuses, the five
-features, and the model version.
+features, the model version, and the three variants of a rollout.
 """
 
 from collections.abc import Iterable
@@ -37,7 +37,19 @@ FEATURE_STATUS = Counter(
     "prediction_feature_status_total", "Feature values served, by feature and status (present, missing, stale).",
     ["feature", "status"],
 )  # fmt: skip
-PREDICTION_SCORE = Histogram("prediction_score", "Predicted fraud probability.", buckets=SCORE_BUCKETS)
+PREDICTION_SCORE = Histogram(
+    "prediction_score", "Predicted fraud probability, by variant (production, canary, shadow).", ["variant"],
+    buckets=SCORE_BUCKETS,
+)  # fmt: skip
+PREDICTIONS = Counter("predictions_total", "Predictions made, by the variant that made them.", ["variant"])
+PREDICTION_ERRORS = Counter(
+    "prediction_errors_total", "Predictions a candidate (canary, shadow) failed to make.", ["variant"]
+)
+MODEL_SCORE_DURATION = Histogram(
+    "model_score_duration_seconds", "One model call (a request's rows of one variant).", ["variant"],
+    buckets=LATENCY_BUCKETS,
+)  # fmt: skip
+SHADOW_DROPPED = Counter("shadow_dropped_total", "Requests the shadow model skipped: its queue was full.")
 MODEL_INFO = Gauge(
     "model_info", "1 for the model version a worker serves, 0 for versions it no longer serves.",
     ["model_name", "model_version"], multiprocess_mode="max",
@@ -69,7 +81,8 @@ def record_model(name: str, version: str) -> None:
     _served_versions[name] = version
 
 
-def record_prediction(score: float, features: Iterable[tuple[str, str]]) -> None:
-    PREDICTION_SCORE.observe(score)
+def record_prediction(score: float, features: Iterable[tuple[str, str]], variant: str = "production") -> None:
+    PREDICTION_SCORE.labels(variant).observe(score)
+    PREDICTIONS.labels(variant).inc()
     for feature, status in features:
         FEATURE_STATUS.labels(feature, str(status)).inc()

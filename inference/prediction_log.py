@@ -19,7 +19,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,7 +30,21 @@ from inference.request_context import request_id_var
 from inference.schemas import PredictResponse
 from inference.settings import ServiceSettings
 
+if TYPE_CHECKING:
+    from inference.variants import Routed
+
 logger = logging.getLogger("inference.prediction_log")
+
+TEXT_COLUMNS = frozenset({"request_id", "model_name", "model_version", "variant", "canary_error"}) | frozenset(
+    {"shadow_version", "shadow_error"}
+)
+"""Columns that hold text: typed as strings even in a file where every value is null."""
+
+
+class RecordSink(Protocol):
+    """Where prediction records go: the log itself, or the shadow scorer in front of it."""
+
+    def submit(self, record: dict[str, Any]) -> None: ...
 
 
 class PredictionLog:
@@ -130,12 +144,16 @@ class PredictionLog:
 def _typed(table: pa.Table) -> pa.Table:
     """Columns that were null in every record get their real type, so the file schema stays stable."""
     fields = [
-        pa.field(field.name, pa.string() if field.name.startswith("status__") else pa.float64())
+        pa.field(field.name, pa.string() if _is_text(field.name) else pa.float64())
         if pa.types.is_null(field.type)
         else field
         for field in table.schema
     ]
     return table.cast(pa.schema(fields))
+
+
+def _is_text(column: str) -> bool:
+    return column.startswith("status__") or column in TEXT_COLUMNS
 
 
 def prediction_record(
@@ -147,8 +165,15 @@ def prediction_record(
     probability: float,
     features: dict[str, float | None],
     statuses: dict[str, str],
+    variant: str = "production",
+    score_ms: float | None = None,
+    canary_error: str | None = None,
 ) -> dict[str, Any]:
-    """One log row: features as columns of their own, statuses as ``status__<feature>``."""
+    """One log row: features as columns of their own, statuses as ``status__<feature>``.
+
+    Every row has the rollout columns (null outside a rollout), so one file keeps one schema;
+    the shadow scorer fills ``shadow_*`` before the row reaches the log.
+    """
     record: dict[str, Any] = {
         "timestamp": datetime.now(UTC),
         "request_id": request_id,
@@ -156,19 +181,33 @@ def prediction_record(
         "model_name": model_name,
         "model_version": model_version,
         "score": probability,
+        "variant": variant,
+        "score_ms": score_ms,
+        "canary_error": canary_error,
+        "shadow_version": None,
+        "shadow_score": None,
+        "shadow_error": None,
     }
     record.update(features)
     record.update({f"status__{name}": status for name, status in statuses.items()})
     return record
 
 
-def observe_predictions(responses: list[PredictResponse], log: PredictionLog | None, *, single: bool) -> None:
+def observe_predictions(
+    responses: list[PredictResponse],
+    log: RecordSink | None,
+    *,
+    single: bool,
+    routed: "list[Routed] | None" = None,
+) -> None:
     """Metrics for every prediction, and a log record each (batch items get ``<request id>-<index>``)."""
     request_id = request_id_var.get()
     for index, response in enumerate(responses):
-        record_model(response.model_name, response.model_version)
-        record_prediction(response.probability, response.feature_status.items())
+        if response.variant == "production":
+            record_model(response.model_name, response.model_version)
+        record_prediction(response.probability, response.feature_status.items(), response.variant)
         if log is not None:
+            answer = routed[index] if routed is not None else None
             log.submit(
                 prediction_record(
                     request_id=request_id if single else f"{request_id}-{index}",
@@ -178,22 +217,34 @@ def observe_predictions(responses: list[PredictResponse], log: PredictionLog | N
                     probability=response.probability,
                     features=response.features,
                     statuses={name: str(status) for name, status in response.feature_status.items()},
+                    variant=response.variant,
+                    score_ms=answer.score_ms if answer else None,
+                    canary_error=answer.canary_error if answer else None,
                 )
             )
 
 
-async def get_prediction_log(request: Request) -> PredictionLog | None:
+async def get_prediction_log(request: Request) -> RecordSink | None:
+    """The shadow scorer while a shadow runs (it forwards to the log), else the log itself."""
+    shadow = getattr(request.app.state, "shadow", None)
+    if shadow is not None and shadow.active:
+        sink: RecordSink = shadow
+        return sink
     log: PredictionLog | None = getattr(request.app.state, "prediction_log", None)
     return log
 
 
-PredictionLogDep = Annotated[PredictionLog | None, Depends(get_prediction_log)]
+PredictionLogDep = Annotated[RecordSink | None, Depends(get_prediction_log)]
 
 
 def start_prediction_log(settings: ServiceSettings) -> PredictionLog | None:
     """The running log for this worker, or None when ``MLOPS_PREDICTION_LOG_DIR`` is empty."""
     if settings.prediction_log_dir is None:
         return None
-    log = PredictionLog(settings.prediction_log_dir, max_buffered=settings.prediction_log_buffer)
+    log = PredictionLog(
+        settings.prediction_log_dir,
+        max_buffered=settings.prediction_log_buffer,
+        rotate_seconds=settings.prediction_log_rotate_seconds,
+    )
     log.start()
     return log

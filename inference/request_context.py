@@ -4,7 +4,8 @@ One pure ASGI middleware (no per-request task, unlike ``BaseHTTPMiddleware``) th
 times each request and counts it by route template and status; takes the caller's
 ``x-request-id`` or makes one, exposes it to handlers through a context variable (the
 prediction log records it) and echoes it; and stamps every response with
-``x-model-version``, the version this worker serves at that moment.
+``x-model-version``, the version this worker serves at that moment (unless the route
+already named the version that answered, as /predict does during a canary).
 """
 
 import time
@@ -58,7 +59,8 @@ class RequestObservationMiddleware:
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER, request_id.encode("latin-1")))
                 version = _served_version(scope)
-                if version is not None:
+                # /predict names the version that answered (a canary's); other routes get production's.
+                if version is not None and all(name != MODEL_VERSION_HEADER for name, _ in headers):
                     headers.append((MODEL_VERSION_HEADER, version))
                 message = {**message, "headers": headers}
             await send(message)

@@ -3,7 +3,7 @@
 Every worker and every pod computes the same answer with no shared state (the weight comes
 from the registry), and a customer keeps one model for the life of a rollout. The hash is
 BLAKE2b over the id and the candidate version, so a new rollout reshuffles who is in the
-canary instead of always exposing the same customers first. Not wired into /predict yet.
+canary instead of always exposing the same customers first.
 """
 
 import hashlib

@@ -1,6 +1,6 @@
 """Request and response bodies of the inference API."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictFloat
 from pydantic_core import PydanticCustomError
@@ -57,6 +57,9 @@ class PredictResponse(BaseModel):
     probability: float = Field(description="Probability that the transaction is fraud.")
     model_name: str
     model_version: str
+    variant: Literal["production", "canary"] = Field(
+        default="production", description="Which variant of a rollout answered: production or the canary."
+    )
     features: dict[str, float | None] = Field(description="Model inputs as used; null where missing or stale.")
     feature_status: dict[str, FeatureStatus] = Field(
         description="present, missing (no value online) or stale (older than the view's TTL)."

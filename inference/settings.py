@@ -35,6 +35,12 @@ class ServiceSettings(ProjectSettings):
         description="Folder of the Parquet prediction log; default: <data dir>/predictions; empty disables logging.",
     )
     prediction_log_buffer: int = Field(default=100_000, ge=1, description="Records held before new ones are dropped.")
+    prediction_log_rotate_seconds: float = Field(
+        default=300.0, gt=0, description="Close a log file (readers see it) this often; lower it during a rollout."
+    )
+    shadow_queue_size: int = Field(
+        default=10_000, ge=1, description="Requests waiting for the shadow model before new ones skip it."
+    )
 
     @field_validator("admin_token", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 
 from inference.model import LoadedModel
 from inference.online_features import OnlineFeatureReader
+from inference.rollout_models import RolloutModels
 
 
 @dataclass
@@ -40,6 +41,8 @@ class ServingState:
     swap: SwapStatus = field(default_factory=SwapStatus)
     store: Any = None
     """The Feast FeatureStore the reader was built from (for /get-online-features); None in unit tests."""
+    rollout: RolloutModels = field(default_factory=RolloutModels)
+    """Canary and shadow candidates during a rollout (replaced whole by the rollout follower)."""
 
 
 async def get_state(request: Request) -> ServingState:

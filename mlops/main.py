@@ -11,7 +11,8 @@ from materialization.cli import app as materialize_app
 from materialization.freshness_cli import app as freshness_app
 from monitoring.cli import app as monitor_app
 from monitoring.drift_cli import drift_command
-from monitoring.rollout_cli import status_command
+from monitoring.rollout_cli import analyze_command, status_command
+from monitoring.validate_cli import validate_command
 from pipeline.cli import app as pipeline_app
 from registry.cli import app as registry_app
 from registry.rollout_cli import app as rollout_app
@@ -44,8 +45,10 @@ app.add_typer(freshness_app, name="freshness")
 app.command("train")(train_command)
 app.command("serve")(serve_command)
 app.command("drift")(drift_command)
+app.command("validate")(validate_command)
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(registry_app, name="registry")
 app.add_typer(pipeline_app, name="pipeline")
 rollout_app.command("status")(status_command)
+rollout_app.command("analyze")(analyze_command)
 app.add_typer(rollout_app, name="rollout")

@@ -155,6 +155,12 @@ def accuracy_command(
         float | None, typer.Option(min=0.0, help="Same as --tolerance Ns (kept for existing scripts).")
     ] = None,
     max_drop: Annotated[float, typer.Option(help="Alert when AUC falls more than this share.")] = 0.05,
+    by_variant: Annotated[
+        bool, typer.Option("--by-variant", help="Also A/B: AUC, precision, recall per rollout variant with 95% CIs.")
+    ] = False,
+    min_auc_difference: Annotated[
+        float, typer.Option(min=0.0001, help="With --by-variant: AUC difference the sample-size estimate targets.")
+    ] = 0.02,
     textfile: Textfile = None,
     pushgateway: Pushgateway = None,
     as_json: JsonOpt = False,
@@ -165,6 +171,7 @@ def accuracy_command(
     from core.paths import mlflow_tracking_uri
     from monitoring.accuracy import join_labels, recorded_evaluations, window_accuracy
     from monitoring.accuracy_report import accuracy_registry, render_accuracy
+    from monitoring.accuracy_variants import ab_report, render_ab
     from monitoring.gauges import publish
     from monitoring.prediction_logs import read_predictions
     from monitoring.tables import DriftInputError, read_table
@@ -183,6 +190,7 @@ def accuracy_command(
         destinations = publish(accuracy_registry(model, windows), "mlops_monitor_accuracy", textfile, pushgateway)
     except (DriftInputError, UserError) as error:
         raise UserError(str(error), EXIT_BAD_INPUT) from error
+    ab = ab_report(joined, label_column, min_auc_difference) if by_variant else None
     latest = {w.model_version: w for w in windows}
     dropped = [w for w in latest.values() if w.auc_drop is not None and w.auc_drop > max_drop]
     if as_json:
@@ -196,11 +204,13 @@ def accuracy_command(
             "windows": [_window_json(w) for w in windows],
             "alert_versions": [w.model_version for w in dropped],
             "gauges_written_to": destinations,
-        }
+        } | ({"by_variant": ab} if ab is not None else {})
         typer.echo(json.dumps(report, indent=2))
     else:
         typer.echo(f"{len(joined):,} of {len(label_frame):,} labels joined by {how}")
         typer.echo(render_accuracy(windows))
+        if ab is not None:
+            typer.echo(render_ab(ab))
         for destination in destinations:
             typer.echo(f"gauges written to {destination}")
     if dropped:

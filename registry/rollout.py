@@ -18,10 +18,16 @@ from core.names import CANARY, PRODUCTION, ROLLOUT_ALIASES, SHADOW
 from registry import audit
 from registry.audit import Transition
 from registry.client import RegistryError
-from registry.contract import TAG_CANARY_WEIGHT, TAG_LIFECYCLE, TAG_ROLLOUT_POLICY, TAG_ROLLOUT_STARTED_AT
+from registry.contract import (
+    TAG_CANARY_WEIGHT,
+    TAG_LIFECYCLE,
+    TAG_ROLLOUT_POLICY,
+    TAG_ROLLOUT_STARTED_AT,
+    TAG_ROLLOUT_VERDICT,
+)
 from registry.lifecycle import Lifecycle
 
-ROLLOUT_TAGS = (TAG_CANARY_WEIGHT, TAG_ROLLOUT_STARTED_AT, TAG_ROLLOUT_POLICY)
+ROLLOUT_TAGS = (TAG_CANARY_WEIGHT, TAG_ROLLOUT_STARTED_AT, TAG_ROLLOUT_POLICY, TAG_ROLLOUT_VERDICT)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,8 @@ class RolloutState:
     """percent of customers the canary serves (0 for shadow or no rollout)"""
     started_at: str | None
     policy: dict[str, Any] | None
+    verdict: dict[str, Any] | None = None
+    """The last analysis verdict written by `mlops rollout analyze`, if any."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +55,7 @@ class RolloutState:
             "canary_weight": self.weight,
             "started_at": self.started_at,
             "policy": self.policy,
+            "verdict": self.verdict,
         }
 
 
@@ -59,13 +68,6 @@ def state_from(name: str, aliases: dict[str, str], tags: dict[str, str]) -> Roll
             weight = min(100.0, max(0.0, float(tags.get(TAG_CANARY_WEIGHT, "0"))))
         except ValueError:
             weight = 0.0
-    policy: dict[str, Any] | None = None
-    if mode is not None and TAG_ROLLOUT_POLICY in tags:
-        try:
-            loaded = json.loads(tags[TAG_ROLLOUT_POLICY])
-            policy = loaded if isinstance(loaded, dict) else None
-        except ValueError:
-            policy = None
     return RolloutState(
         name=name,
         production=aliases.get(PRODUCTION),
@@ -73,8 +75,17 @@ def state_from(name: str, aliases: dict[str, str], tags: dict[str, str]) -> Roll
         mode=mode,
         weight=weight,
         started_at=tags.get(TAG_ROLLOUT_STARTED_AT) if mode else None,
-        policy=policy,
+        policy=_json_tag(tags, TAG_ROLLOUT_POLICY) if mode else None,
+        verdict=_json_tag(tags, TAG_ROLLOUT_VERDICT) if mode else None,
     )
+
+
+def _json_tag(tags: dict[str, str], tag: str) -> dict[str, Any] | None:
+    try:
+        loaded = json.loads(tags[tag])
+    except (KeyError, ValueError):
+        return None
+    return loaded if isinstance(loaded, dict) else None
 
 
 def check_weight(percent: float) -> None:
@@ -158,6 +169,17 @@ class Rollouts:
         transition = audit.new_transition("rollout-abort", current.mode, current.candidate, current.production, why)
         audit.append(self.client, name, transition)
         return transition
+
+    def record_verdict(self, name: str, verdict: dict[str, Any], *, audit_reason: str | None = None) -> None:
+        """Keep the latest verdict on the model (``status`` shows it); audit it when it decided something."""
+        self.client.set_registered_model_tag(name, TAG_ROLLOUT_VERDICT, json.dumps(verdict, sort_keys=True))
+        if audit_reason is not None:
+            current = self.state(name)
+            mode = current.mode or "rollout"
+            transition = audit.new_transition(
+                "rollout-analysis", mode, current.production, current.candidate, audit_reason
+            )
+            audit.append(self.client, name, transition)
 
     def _clear(self, name: str, mode: str) -> None:
         # The alias goes first: it is what routes traffic; leftover tags without it mean nothing.

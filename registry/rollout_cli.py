@@ -56,9 +56,9 @@ def start(
     reason: ReasonOpt = "",
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a version as canary for a share of customers (--canary PCT) or as shadow (--shadow).
+    """Make a version the canary for a share of customers (--canary PCT) or the shadow (--shadow).
 
-    The service does not route to the candidate yet (see docs/training-and-registry.md).
+    Every worker of `mlops serve` follows it at its next poll (or `POST /admin/reload`).
     """
     from registry.rollout_policy import load_policy
 

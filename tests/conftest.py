@@ -98,7 +98,9 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
 
 
 # Fixtures shared by several test packages, imported last: they import the names above.
+from tests.fixtures.candidates import candidates  # noqa: E402, F401
 from tests.fixtures.cluster import cluster_env, cluster_store, redis_cluster  # noqa: E402, F401
 from tests.fixtures.postgres import postgres  # noqa: E402, F401
 from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
+from tests.fixtures.rollout_life import rollout_life  # noqa: E402, F401
 from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401

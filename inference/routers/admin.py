@@ -60,8 +60,8 @@ async def reload(watcher: WatcherDep) -> JSONResponse:
 
 
 @router.get("/model", dependencies=[AdminGuard], responses=_RESPONSES)
-async def model_status(state: StateDep, request: Request) -> dict[str, Any]:
-    """The serving version and the watcher's last check, swap and rejected version."""
+async def model_status(state: StateDep, request: Request, watcher: WatcherDep) -> dict[str, Any]:
+    """The serving version, the watcher's last check, swap and rejected version, and the rollout held."""
     settings: ServiceSettings = request.app.state.settings
     return {
         "model_name": state.model.name,
@@ -69,4 +69,5 @@ async def model_status(state: StateDep, request: Request) -> dict[str, Any]:
         "alias": settings.model_alias,
         "poll_interval_seconds": settings.model_poll_interval_seconds,
         **asdict(state.swap),
+        "rollout": watcher.rollout.describe() if watcher.rollout is not None else None,
     }

@@ -3,51 +3,56 @@
 import time
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from inference.metrics import FEATURE_LOOKUP_DURATION
-from inference.prediction_log import PredictionLog, PredictionLogDep, observe_predictions
+from inference.prediction_log import PredictionLogDep, RecordSink, observe_predictions
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
-from inference.scoring import score
 from inference.state import ServingState, StateDep
+from inference.variants import score_routed, set_variant_headers
 
 router = APIRouter(tags=["predict"])
 
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "The online feature store is unavailable."}}
 
 
-async def _predict(
-    state: ServingState, items: list[PredictRequest], log: PredictionLog | None
-) -> list[PredictResponse]:
+async def _predict(state: ServingState, items: list[PredictRequest], log: RecordSink | None) -> list[PredictResponse]:
     model = state.model  # read once: a concurrent hot swap must not mix two models in one answer
+    rollout = state.rollout
     reader = state.reader
     started = time.perf_counter()
     vectors = await reader.read([item.customer_id for item in items])
     FEATURE_LOOKUP_DURATION.observe(time.perf_counter() - started)
-    scored = score(model, reader.feature_names, vectors, [item.amount for item in items])
+    scored = score_routed(rollout, model, reader.feature_names, vectors, items)
     responses = [
         PredictResponse(
             customer_id=item.customer_id,
             probability=result.probability,
-            model_name=model.name,
-            model_version=model.version,
-            features=dict(zip(model.features, result.inputs, strict=True)),
+            model_name=result.model.name,
+            model_version=result.model.version,
+            variant=result.variant,
+            features=dict(zip(result.model.features, result.inputs, strict=True)),
             feature_status=dict(zip(reader.feature_names, vector.statuses, strict=True)),
         )
         for item, vector, result in zip(items, vectors, scored, strict=True)
     ]
-    observe_predictions(responses, log, single=len(items) == 1)
+    observe_predictions(responses, log, single=len(items) == 1, routed=scored)
     return responses
 
 
 @router.post("/predict", responses=_UNAVAILABLE)
-async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep) -> PredictResponse:
-    """Score one transaction with the customer's online features."""
+async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep, http: Response) -> PredictResponse:
+    """Score one transaction with the customer's online features (with the canary, if the customer is in it)."""
     (response,) = await _predict(state, [request], log)
+    set_variant_headers(http, [response])
     return response
 
 
 @router.post("/predict/batch", responses=_UNAVAILABLE)
-async def predict_batch(request: BatchPredictRequest, state: StateDep, log: PredictionLogDep) -> BatchPredictResponse:
+async def predict_batch(
+    request: BatchPredictRequest, state: StateDep, log: PredictionLogDep, http: Response
+) -> BatchPredictResponse:
     """Score up to 1000 transactions with one Redis round trip."""
-    return BatchPredictResponse(predictions=await _predict(state, request.items, log))
+    predictions = await _predict(state, request.items, log)
+    set_variant_headers(http, predictions)
+    return BatchPredictResponse(predictions=predictions)

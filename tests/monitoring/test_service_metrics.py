@@ -78,7 +78,7 @@ def test_counts_equal_the_requests_sent_whichever_worker_answers(traffic, traine
         assert _value(samples, "http_requests_total", route="/predict/batch", method="POST", status="200") == BATCHES
         assert _value(samples, "http_request_duration_seconds_count", route="/predict", method="POST") == 53
         predictions = SINGLE_FRESH + SINGLE_UNKNOWN + BATCHES * BATCH_SIZE
-        assert _value(samples, "prediction_score_count") == predictions
+        assert _value(samples, "prediction_score_count", variant="production") == predictions
         assert _value(samples, "feature_lookup_duration_seconds_count") == SINGLE_FRESH + SINGLE_UNKNOWN + BATCHES
         for feature in STORE_FEATURES:
             assert _value(samples, "prediction_feature_status_total", feature=feature, status="missing") == 10

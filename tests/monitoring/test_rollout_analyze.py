@@ -1,0 +1,60 @@
+"""`mlops rollout analyze --watch` on a real service's prediction log: a bad canary is aborted, a good one promoted."""
+
+from typing import Any
+
+import pytest
+
+from registry.lifecycle import Lifecycle
+from tests.fixtures.rollout_life import MODEL
+
+pytestmark = pytest.mark.integration
+
+
+def _last(analysis: dict[str, Any]) -> dict[str, Any]:
+    assert analysis["runs"], analysis["stderr"]
+    last: dict[str, Any] = analysis["runs"][-1]
+    return last
+
+
+def test_a_canary_scoring_everything_high_is_aborted_on_its_score_distribution(rollout_life: dict[str, Any]) -> None:
+    analysis = rollout_life["bad_canary_analysis"]
+    last = _last(analysis)
+    assert analysis["exit_code"] == 1
+    assert (last["action"], last["verdict"]["result"], last["candidate"]) == (
+        "aborted",
+        "fail",
+        rollout_life["bad_canary"],
+    )
+    failed = {check["name"] for check in last["verdict"]["checks"] if not check["passed"]}
+    assert {"score_ks", "score_psi"} <= failed
+    assert "error_rate" not in failed
+    assert last["variants"]["canary"]["requests"] >= 20
+    assert last["variants"]["canary"]["mean_score"] > 0.8 > last["variants"]["production"]["mean_score"]
+    assert all(run["verdict"]["result"] == "pending" for run in analysis["runs"][:-1])
+
+
+def test_a_canary_like_production_is_promoted_and_the_verdicts_are_audited(
+    rollout_life: dict[str, Any], lifecycle: Lifecycle
+) -> None:
+    analysis = rollout_life["good_canary_analysis"]
+    last = _last(analysis)
+    assert analysis["exit_code"] == 0, analysis["stderr"]
+    assert (last["action"], last["verdict"]["result"]) == ("promoted", "pass")
+    assert {check["name"] for check in last["verdict"]["checks"]} == {
+        "error_rate",
+        "p99_latency",
+        "score_psi",
+        "score_ks",
+    }
+    model = lifecycle.model(MODEL)
+    assert {alias: str(version) for alias, version in model.aliases.items()} == {
+        "production": rollout_life["v2"],
+        "archived": rollout_life["v1"],
+    }
+    assert not [tag for tag in model.tags if tag.startswith("rollout.")]
+    history = lifecycle.history(MODEL)
+    aborted = [t for t in history if t.action == "rollout-abort" and t.from_version == rollout_life["bad_canary"]]
+    promoted = [t for t in history if t.action == "rollout-promote"]
+    assert len(aborted) == 1 and aborted[0].reason.startswith("analysis failed: ") and "score_ks" in aborted[0].reason
+    assert len(promoted) == 1 and promoted[0].reason.startswith("analysis passed: ")
+    assert promoted[0].to_version == rollout_life["v2"]
