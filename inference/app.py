@@ -16,6 +16,7 @@ from inference.request_context import RequestObservationMiddleware
 from inference.routers import admin, feature_lookup, health, metrics, predict
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
+from inference.warm_start import warm_start
 
 logger = logging.getLogger("inference")
 
@@ -48,6 +49,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         app.state.prediction_log = start_prediction_log(resolved)
         app.state.model_watcher = watcher = ModelWatcher(serving, resolved)
         watcher.start_polling()
+        warm_start(serving)
         try:
             yield
         finally:

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from inference.metrics import FEATURE_LOOKUP_DURATION
 from inference.prediction_log import PredictionLog, PredictionLogDep, observe_predictions
+from inference.responses import ValidatedJSONResponse, listed, one
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
 from inference.scoring import score
 from inference.state import ServingState, StateDep
@@ -40,14 +41,14 @@ async def _predict(
     return responses
 
 
-@router.post("/predict", responses=_UNAVAILABLE)
-async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep) -> PredictResponse:
+@router.post("/predict", responses=_UNAVAILABLE, response_model=PredictResponse)
+async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep) -> ValidatedJSONResponse:
     """Score one transaction with the customer's online features."""
     (response,) = await _predict(state, [request], log)
-    return response
+    return one(response)
 
 
-@router.post("/predict/batch", responses=_UNAVAILABLE)
-async def predict_batch(request: BatchPredictRequest, state: StateDep, log: PredictionLogDep) -> BatchPredictResponse:
+@router.post("/predict/batch", responses=_UNAVAILABLE, response_model=BatchPredictResponse)
+async def predict_batch(request: BatchPredictRequest, state: StateDep, log: PredictionLogDep) -> ValidatedJSONResponse:
     """Score up to 1000 transactions with one Redis round trip."""
-    return BatchPredictResponse(predictions=await _predict(state, request.items, log))
+    return listed("predictions", await _predict(state, request.items, log))
