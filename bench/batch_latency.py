@@ -102,9 +102,14 @@ def report(results: dict[str, list[RoundResult]], size: int) -> list[str]:
         " | srv CPU ms/call | srv CPU us/item |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    reasons = []
     for name, rounds in results.items():
         latencies = [ms for one in rounds for ms in one.latencies_ms]
         errors = sum(sum(one.errors.values()) for one in rounds)
+        reasons += [f"errors {name}: {reason} x{count}" for one in rounds for reason, count in one.errors.items()]
+        if not latencies:
+            lines.append(f"| {name} | 0 | {errors} | | | | | | |")
+            continue
         p50 = statistics.median(statistics.median(one.latencies_ms) for one in rounds if one.latencies_ms)
         cpu = sum(one.server_cpu_s or 0.0 for one in rounds) / max(1, len(latencies))
         slow = sum(1 for ms in latencies if ms > 50)
@@ -112,7 +117,7 @@ def report(results: dict[str, list[RoundResult]], size: int) -> list[str]:
             f"| {name} | {len(latencies)} | {errors} | {p50:.2f} | {percentile(latencies, 0.99):.2f} "
             f"| {max(latencies):.1f} | {slow} | {cpu * 1e3:.2f} | {cpu * 1e6 / size:.1f} |"
         )
-    return lines
+    return lines + sorted(set(reasons))[:10]
 
 
 def main() -> int:
@@ -140,7 +145,19 @@ def main() -> int:
         if not args.no_peer:
             runtime = folder / "feast-runtime"
             runtime.mkdir()
-            feast = [str(VENV_BIN / "feast"), "serve", "--host", LOOPBACK, "--no-access-log", "--max-requests", "0"]
+            from core.paths import feast_repo_path
+
+            feast = [
+                str(VENV_BIN / "feast"),
+                "-c",
+                str(feast_repo_path()),
+                "serve",
+                "--host",
+                LOOPBACK,
+                "--no-access-log",
+                "--max-requests",
+                "0",
+            ]
             specs["peer: feast serve --max-requests 0"] = (feast, "/health", {"XDG_RUNTIME_DIR": str(runtime)})
         servers: dict[str, ServerProcess] = {}
         try:
