@@ -49,6 +49,13 @@ lint: install
 bench: install
 	$(VENV)/bin/python bench/predict_latency.py
 
+# Issue 12's tables (bench/README.md): batch of 100 and CLI start-up against their peers/floors.
+.PHONY: bench-batch bench-cli
+bench-batch: install
+	$(VENV)/bin/python bench/batch_latency.py --batch 100 --calls 3000
+bench-cli: install
+	$(VENV)/bin/python bench/cli_startup.py --runs 3
+
 # Stops only the redis-server that `mlops stack up` started.
 stop:
 	$(MLOPS) stack down

@@ -16,8 +16,6 @@ from redis.backoff import NoBackoff
 from redis.cluster import ClusterNode
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from core.feast_adapter import parse_redis_connection_string
-
 SyncClient = redis.Redis | redis.RedisCluster
 AsyncClient = redis.asyncio.Redis | redis.asyncio.RedisCluster
 
@@ -36,6 +34,8 @@ class RedisTarget:
     @classmethod
     def parse(cls, connection_string: str, *, cluster: bool = False) -> "RedisTarget":
         """Read Feast's ``host:port[,host:port...][,option=value...]``; ValueError names what is wrong."""
+        from core.feast_adapter import parse_redis_connection_string  # imports Feast: seconds, so on use
+
         nodes, options = parse_redis_connection_string(connection_string)
         if not nodes or "=" in connection_string.split(",", 1)[0]:
             raise ValueError(f"Redis connection string must start with host:port, got {connection_string!r}")

@@ -22,9 +22,7 @@ from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.env_defaults import DEFAULTS
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout: ``feature_store.yaml`` and ``data/`` live here by default."""
+from core.root import REPO_ROOT as REPO_ROOT
 
 
 class ProjectSettings(BaseSettings):

@@ -21,6 +21,7 @@ from inference.schemas import PredictRequest
 from inference.settings import ServiceSettings, get_settings
 from inference.shadow import ShadowScorer
 from inference.state import ServingState
+from inference.warm_start import warm_start
 
 logger = logging.getLogger("inference")
 
@@ -56,6 +57,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         shadow.start()
         await watcher.follow_rollout()
         watcher.start_polling()
+        warm_start(serving)
         try:
             yield
         finally:

@@ -11,7 +11,9 @@ Label sets stay small: route templates (not raw paths), a handful of statuses, t
 features, the model version, and the three variants of a rollout.
 """
 
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -81,8 +83,28 @@ def record_model(name: str, version: str) -> None:
     _served_versions[name] = version
 
 
-def record_prediction(score: float, features: Iterable[tuple[str, str]], variant: str = "production") -> None:
-    PREDICTION_SCORE.labels(variant).observe(score)
-    PREDICTIONS.labels(variant).inc()
-    for feature, status in features:
-        FEATURE_STATUS.labels(feature, str(status)).inc()
+def record_predictions(
+    scores: Sequence[float], statuses: Mapping[tuple[str, str], int], variant: str = "production"
+) -> None:
+    """A whole batch at once: what observing each item would record, in O(buckets) updates.
+
+    Per item, the histogram and counter updates cost ~5 us in multiprocess mode (each one a
+    locked write to a memory-mapped file), as much as the rest of a batch item together.
+    """
+    observe_many(PREDICTION_SCORE.labels(variant), scores)
+    PREDICTIONS.labels(variant).inc(len(scores))
+    for (feature, status), count in statuses.items():
+        FEATURE_STATUS.labels(feature, str(status)).inc(count)
+
+
+def observe_many(histogram: Histogram, values: Sequence[float]) -> None:
+    """``histogram.observe(v)`` for every value, with one update per bucket hit instead of per value.
+
+    Uses the histogram's own bucket and sum values (prometheus_client has no bulk observe);
+    ``tests/inference/test_batch_observation.py`` pins the result against ``observe``.
+    """
+    bounds: list[float] = histogram._upper_bounds
+    hits = Tally(bisect_left(bounds, value) for value in values)
+    for index, count in hits.items():
+        histogram._buckets[index].inc(count)
+    histogram._sum.inc(sum(values))

@@ -9,6 +9,8 @@ from feature_repo.derived import request_feature_values
 from inference.model import LoadedModel
 from inference.online_features import FeatureVector
 
+_AVG_ORDER_VALUE = "avg_order_value"
+
 
 @dataclass(frozen=True)
 class Scored:
@@ -23,9 +25,10 @@ def model_inputs(vector: FeatureVector, feature_names: tuple[str, ...], amount: 
     no value was current, so the booster learned what "no history" means and routes NaN
     down the branch it learned for it; any imputed constant would be a value it never saw.
     """
-    row = [math.nan if value is None else value for value in vector.values]
-    avg_order_value = dict(zip(feature_names, vector.values, strict=True)).get("avg_order_value")
-    row.extend(request_feature_values(amount, avg_order_value))
+    values = vector.values
+    row = [math.nan if value is None else value for value in values]
+    at = feature_names.index(_AVG_ORDER_VALUE) if _AVG_ORDER_VALUE in feature_names else None
+    row.extend(request_feature_values(amount, None if at is None else values[at]))
     return row
 
 
@@ -35,6 +38,6 @@ def score(
     rows = [model_inputs(vector, feature_names, amount) for vector, amount in zip(vectors, amounts, strict=True)]
     probabilities = model.predict(np.asarray(rows, dtype=np.float64))
     return [
-        Scored(float(probability), tuple(None if math.isnan(value) else value for value in row))
-        for probability, row in zip(probabilities, rows, strict=True)
+        Scored(float(probability), tuple([None if value != value else value for value in row]))  # NaN -> None
+        for probability, row in zip(probabilities.tolist(), rows, strict=True)
     ]

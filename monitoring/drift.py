@@ -141,9 +141,18 @@ def _numeric_column(name: str, reference: pd.Series, current: pd.Series, config:
     )
 
 
+def _counts(values: pd.Series) -> pd.Series:
+    """Counts of the values present, indexed by plain values (a category column lists unused ones too)."""
+    counts = values.value_counts(dropna=True)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        counts = counts[counts > 0]
+        counts.index = counts.index.astype(values.dtype.categories.dtype)
+    return counts
+
+
 def _categorical_column(name: str, reference: pd.Series, current: pd.Series, config: DriftConfig) -> ColumnDrift:
-    ref_counts = reference.value_counts(dropna=True)
-    cur_counts = current.value_counts(dropna=True)
+    ref_counts = _counts(reference)
+    cur_counts = _counts(current)
     categories = ref_counts.index.union(cur_counts.index, sort=False)
     ref_aligned = ref_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)
     cur_aligned = cur_counts.reindex(categories, fill_value=0).to_numpy(dtype=np.float64)

@@ -54,7 +54,8 @@ def drift_command(
     selected = _names(columns) or None
     try:
         config = DriftConfig(method, cat_method, threshold, cat_threshold, drift_share)
-        report = compare(read_table(reference, selected), read_table(current, selected), config, selected, overrides)
+        before, after = (read_table(path, selected, text_as_category=True) for path in (reference, current))
+        report = compare(before, after, config, selected, overrides)
     except DriftInputError as error:
         raise UserError(str(error), EXIT_BAD_INPUT) from error
     typer.echo(render_json(report) if as_json else render_table(report))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from core.errors import UserError
-from core.paths import REPO_ROOT
+from core.root import REPO_ROOT
 
 if TYPE_CHECKING:
     from pipeline.definition import PipelineDefinition

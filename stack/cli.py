@@ -1,22 +1,26 @@
 """``mlops stack``: start and stop the local services the demo needs."""
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from core.errors import UserError
-from core.paths import ProjectPaths
-from core.redis_client import RedisTarget
-from core.settings import ProjectSettings
-from stack.redis_server import LocalRedis, RedisAuthenticationError, RedisEndpoint, RedisStartError
+
+if TYPE_CHECKING:  # redis-py and pydantic cost ~0.5 s to import: only the commands load them
+    from stack.redis_server import LocalRedis
 
 app = typer.Typer(help="Local stack: a real redis-server and the MLflow SQLite backend.", no_args_is_help=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")]
 
 
-def _local_redis() -> LocalRedis:
+def _local_redis() -> "LocalRedis":
+    from core.paths import ProjectPaths
+    from core.redis_client import RedisTarget
+    from core.settings import ProjectSettings
+    from stack.redis_server import LocalRedis, RedisEndpoint
+
     try:
         target = RedisTarget.parse(ProjectSettings().redis_connection_string)
     except ValueError as error:
@@ -25,17 +29,19 @@ def _local_redis() -> LocalRedis:
     return LocalRedis(endpoint=endpoint, directory=ProjectPaths.from_env().redis)
 
 
-def _where(redis_server: LocalRedis) -> str:
+def _where(redis_server: "LocalRedis") -> str:
     return f"{redis_server.endpoint.host}:{redis_server.endpoint.port}"
 
 
-def _redis_json(redis_server: LocalRedis, state: str) -> dict[str, object]:
+def _redis_json(redis_server: "LocalRedis", state: str) -> dict[str, object]:
     return {"host": redis_server.endpoint.host, "port": redis_server.endpoint.port, "state": state}
 
 
 @app.command()
 def up(as_json: JsonOpt = False) -> None:
     """Start redis-server (unless one already answers) and create the MLflow backend."""
+    from stack.redis_server import RedisStartError
+
     redis_server = _local_redis()
     try:
         started = redis_server.start()
@@ -67,6 +73,8 @@ def down(as_json: JsonOpt = False) -> None:
 @app.command()
 def status(as_json: JsonOpt = False) -> None:
     """Say whether Redis answers; exit 1 when it does not or refuses the password."""
+    from stack.redis_server import RedisAuthenticationError
+
     redis_server = _local_redis()
     try:
         state = "up" if redis_server.endpoint.answers() else "down"

@@ -9,7 +9,6 @@ import typer
 
 from core.durations import parse_duration
 from core.errors import UserError
-from core.paths import ProjectPaths
 
 app = typer.Typer(help="Synthetic upstream data (customer snapshots and transactions).", no_args_is_help=True)
 
@@ -26,6 +25,7 @@ def generate_command(
     """Write customer_stats.parquet and transactions.parquet."""
     from datetime import UTC
 
+    from core.paths import ProjectPaths  # pydantic-settings, like pandas below: import on use
     from upstream.generate import GeneratorConfig, default_end, generate  # pandas: import on use
 
     end_at = default_end() if end is None else (end if end.tzinfo else end.replace(tzinfo=UTC))
@@ -81,6 +81,7 @@ def append_command(
     import time
     from datetime import UTC
 
+    from core.paths import ProjectPaths
     from upstream.append import append_snapshots  # pandas: import on use
 
     target = path or ProjectPaths.from_env().customer_stats

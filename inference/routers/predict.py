@@ -3,10 +3,11 @@
 import time
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 
 from inference.metrics import FEATURE_LOOKUP_DURATION
 from inference.prediction_log import PredictionLogDep, RecordSink, observe_predictions
+from inference.responses import ValidatedJSONResponse, listed, one
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
 from inference.state import ServingState, StateDep
 from inference.variants import score_routed, set_variant_headers
@@ -40,19 +41,19 @@ async def _predict(state: ServingState, items: list[PredictRequest], log: Record
     return responses
 
 
-@router.post("/predict", responses=_UNAVAILABLE)
-async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep, http: Response) -> PredictResponse:
+@router.post("/predict", responses=_UNAVAILABLE, response_model=PredictResponse)
+async def predict(request: PredictRequest, state: StateDep, log: PredictionLogDep) -> ValidatedJSONResponse:
     """Score one transaction with the customer's online features (with the canary, if the customer is in it)."""
     (response,) = await _predict(state, [request], log)
-    set_variant_headers(http, [response])
-    return response
+    answer = one(response)
+    set_variant_headers(answer, [response])
+    return answer
 
 
-@router.post("/predict/batch", responses=_UNAVAILABLE)
-async def predict_batch(
-    request: BatchPredictRequest, state: StateDep, log: PredictionLogDep, http: Response
-) -> BatchPredictResponse:
+@router.post("/predict/batch", responses=_UNAVAILABLE, response_model=BatchPredictResponse)
+async def predict_batch(request: BatchPredictRequest, state: StateDep, log: PredictionLogDep) -> ValidatedJSONResponse:
     """Score up to 1000 transactions with one Redis round trip."""
     predictions = await _predict(state, request.items, log)
-    set_variant_headers(http, predictions)
-    return BatchPredictResponse(predictions=predictions)
+    answer = listed("predictions", predictions)
+    set_variant_headers(answer, predictions)
+    return answer

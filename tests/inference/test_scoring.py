@@ -1,4 +1,5 @@
 import math
+import struct
 
 import lightgbm as lgb
 import numpy as np
@@ -91,3 +92,29 @@ def test_batch_size_is_bounded() -> None:
     assert len(BatchPredictRequest(items=[item] * MAX_BATCH_SIZE).items) == MAX_BATCH_SIZE  # type: ignore[list-item]
     with pytest.raises(ValidationError):
         BatchPredictRequest(items=[item] * (MAX_BATCH_SIZE + 1))  # type: ignore[list-item]
+
+
+@given(st.floats(allow_nan=False, width=64))
+def test_the_double_fast_path_decodes_what_protobuf_does(value: float) -> None:
+    raw = Value(double_val=value).SerializeToString()
+    assert len(raw) == 9  # the fast path is taken
+    decoded = decode_number(raw)
+    assert isinstance(decoded, float)
+    assert struct.pack("<d", decoded) == struct.pack("<d", Value.FromString(raw).double_val)  # -0.0 too
+
+
+@given(st.integers(min_value=-(2**63), max_value=2**63 - 1))
+def test_the_int64_fast_path_decodes_what_protobuf_does(value: int) -> None:
+    raw = Value(int64_val=value).SerializeToString()
+    assert decode_number(raw) == float(Value.FromString(raw).int64_val)
+
+
+@pytest.mark.parametrize("raw", [b"\x20", b"\x20\x80", b"\x20\xff" * 10 + b"\x7f", b"\x20\x01\x01"])
+def test_a_malformed_int64_is_left_to_protobuf(raw: bytes) -> None:
+    try:
+        expected: object = Value.FromString(raw).int64_val
+    except Exception as error:  # protobuf refuses it: so must we
+        with pytest.raises(type(error)):
+            decode_number(raw)
+        return
+    assert decode_number(raw) == float(expected)  # type: ignore[arg-type]
