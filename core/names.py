@@ -15,3 +15,9 @@ ARCHIVED = "archived"
 """Alias of the version production replaced: what rollback returns to."""
 STAGES = (PRODUCTION, STAGING)
 """Aliases a user may promote to."""
+CANARY = "canary"
+"""Alias of a version serving a weighted share of traffic during a rollout."""
+SHADOW = "shadow"
+"""Alias of a version scoring every request off the response path during a rollout."""
+ROLLOUT_ALIASES = (CANARY, SHADOW)
+"""Aliases a rollout sets; at most one of them at a time."""

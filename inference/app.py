@@ -13,7 +13,7 @@ from inference.hot_swap import ModelWatcher
 from inference.metrics import record_model
 from inference.prediction_log import start_prediction_log
 from inference.request_context import RequestObservationMiddleware
-from inference.routers import admin, health, metrics, predict
+from inference.routers import admin, feature_lookup, health, metrics, predict
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
 
@@ -32,7 +32,7 @@ def open_serving_state(settings: ServiceSettings) -> ServingState:
     reader = OnlineFeatureReader.from_store(store, service, timeout=settings.redis_timeout_seconds)
     model = load_model(settings.mlflow_tracking_uri, settings.model_name, settings.model_alias)
     check_compatible(model, settings.feature_service, reader.feature_names)
-    return ServingState(reader=reader, model=model)
+    return ServingState(reader=reader, model=model, store=store)
 
 
 def create_app(settings: ServiceSettings | None = None, state: ServingState | None = None) -> FastAPI:
@@ -64,6 +64,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.state.settings = resolved
     app.include_router(health.router)
     app.include_router(predict.router)
+    app.include_router(feature_lookup.router)
     app.include_router(metrics.router)
     app.include_router(admin.router)
     app.add_middleware(RequestObservationMiddleware)

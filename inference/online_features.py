@@ -61,6 +61,7 @@ class OnlineFeatureReader:
         self._client = client
         self._project = project.encode()
         self._join_key = join_key
+        self.join_key = join_key
         self._views = views
         self._serialization_version = serialization_version
         self.feature_names: tuple[str, ...] = tuple(name for view in views for name in view.features)
@@ -69,38 +70,59 @@ class OnlineFeatureReader:
     def from_store(cls, store: FeatureStore, service: FeatureService, timeout: float) -> "OnlineFeatureReader":
         config = store.config
         target = RedisTarget.from_feast(config.online_store)
-        views: list[_ViewLayout] = []
-        join_keys: set[str] = set()
-        for projection in service.feature_view_projections:
-            view: FeatureView = store.get_feature_view(projection.name)
-            join_keys.update(view.join_keys)
-            stored_name = stored_view_name(view, config)
-            features = tuple(feature.name for feature in projection.features)
-            fields = (*(feature_field(stored_name, name) for name in features), timestamp_field(stored_name))
-            ttl = view.ttl.total_seconds() if view.ttl else math.inf
-            views.append(_ViewLayout(stored_name, features, fields, ttl or math.inf))
-        if len(join_keys) != 1:
-            raise ValueError(f"feature service {service.name} must use exactly one join key, found {sorted(join_keys)}")
+        requested = [(p.name, tuple(f.name for f in p.features)) for p in service.feature_view_projections]
+        join_key, views = _layouts(store, requested, service.name)
         client = async_client(target, timeout)
-        return cls(client, config.project, join_keys.pop(), views, config.entity_key_serialization_version)
+        return cls(client, config.project, join_key, views, config.entity_key_serialization_version)
+
+    def for_features(self, store: FeatureStore, requested: list[tuple[str, tuple[str, ...]]]) -> "OnlineFeatureReader":
+        """A reader of other features of the same store sharing this reader's Redis client.
+
+        Serves Feast-style lookups (``/get-online-features``) through the very code /predict uses.
+        """
+        join_key, views = _layouts(store, requested, "request")
+        config = store.config
+        return OnlineFeatureReader(
+            self._client, config.project, join_key, views, config.entity_key_serialization_version
+        )
 
     def _redis_key(self, entity_id: int) -> bytes:
         return entity_key(self._join_key, entity_id, self._project, self._serialization_version)
 
-    async def read(self, entity_ids: list[int]) -> list[FeatureVector]:
-        """Feature vectors for ``entity_ids``, in order, fetched in one pipelined round trip."""
+    async def _fetch(self, entity_ids: list[int]) -> list[list[bytes | None]]:
         async with self._client.pipeline(transaction=False) as pipe:
             for entity_id in entity_ids:
                 key = self._redis_key(entity_id)
                 for view in self._views:
                     pipe.hmget(key, list(view.hash_fields))  # type: ignore[arg-type]  # bytes keys are valid
             try:
-                replies = await pipe.execute()
+                replies: list[list[bytes | None]] = await pipe.execute()
             except RedisClusterException as error:  # no node reachable; not a RedisError subclass
                 raise RedisConnectionError("Redis Cluster unreachable") from error
+        return replies
+
+    async def read(self, entity_ids: list[int]) -> list[FeatureVector]:
+        """Feature vectors for ``entity_ids``, in order, fetched in one pipelined round trip."""
+        replies = await self._fetch(entity_ids)
         now = time.time()
         per_entity = len(self._views)
         return [self._decode(replies[i * per_entity : (i + 1) * per_entity], now) for i in range(len(entity_ids))]
+
+    async def read_with_timestamps(self, entity_ids: list[int]) -> list[tuple[FeatureVector, tuple[float | None, ...]]]:
+        """Like ``read``, plus each feature's own event timestamp (Feast reports one per feature)."""
+        replies = await self._fetch(entity_ids)
+        now = time.time()
+        per_entity = len(self._views)
+        result = []
+        for i in range(len(entity_ids)):
+            chunk = replies[i * per_entity : (i + 1) * per_entity]
+            stamps = tuple(
+                decode_timestamp(reply[-1]) if reply[-1] else None
+                for view, reply in zip(self._views, chunk, strict=True)
+                for _ in view.features
+            )
+            result.append((self._decode(chunk, now), stamps))
+        return result
 
     async def ping(self) -> bool:
         try:
@@ -135,3 +157,26 @@ class OnlineFeatureReader:
                     values.append(value)
                     statuses.append(FeatureStatus.PRESENT)
         return FeatureVector(tuple(values), tuple(statuses), newest)
+
+
+def _layouts(
+    store: FeatureStore, requested: list[tuple[str, tuple[str, ...]]], owner: str
+) -> tuple[str, list[_ViewLayout]]:
+    """The Redis layout of each requested (view, features); raises ValueError for unknown names."""
+    config = store.config
+    views: list[_ViewLayout] = []
+    join_keys: set[str] = set()
+    for view_name, features in requested:
+        view: FeatureView = store.get_feature_view(view_name)
+        known = {feature.name for feature in view.features}
+        unknown = [name for name in features if name not in known]
+        if unknown:
+            raise ValueError(f"feature view {view_name} has no feature {unknown[0]}")
+        join_keys.update(view.join_keys)
+        stored_name = stored_view_name(view, config)
+        fields = (*(feature_field(stored_name, name) for name in features), timestamp_field(stored_name))
+        ttl = view.ttl.total_seconds() if view.ttl else math.inf
+        views.append(_ViewLayout(stored_name, features, fields, ttl or math.inf))
+    if len(join_keys) != 1:
+        raise ValueError(f"feature service {owner} must use exactly one join key, found {sorted(join_keys)}")
+    return join_keys.pop(), views

@@ -6,7 +6,7 @@ with while the next one gets the new version.
 """
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -38,6 +38,8 @@ class ServingState:
     reader: OnlineFeatureReader
     model: LoadedModel
     swap: SwapStatus = field(default_factory=SwapStatus)
+    store: Any = None
+    """The Feast FeatureStore the reader was built from (for /get-online-features); None in unit tests."""
 
 
 async def get_state(request: Request) -> ServingState:

@@ -11,8 +11,10 @@ from materialization.cli import app as materialize_app
 from materialization.freshness_cli import app as freshness_app
 from monitoring.cli import app as monitor_app
 from monitoring.drift_cli import drift_command
+from monitoring.rollout_cli import status_command
 from pipeline.cli import app as pipeline_app
 from registry.cli import app as registry_app
+from registry.rollout_cli import app as rollout_app
 from stack.cli import app as stack_app
 from training.cli import train_command
 from upstream.cli import app as data_app
@@ -45,3 +47,5 @@ app.command("drift")(drift_command)
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(registry_app, name="registry")
 app.add_typer(pipeline_app, name="pipeline")
+rollout_app.command("status")(status_command)
+app.add_typer(rollout_app, name="rollout")

@@ -16,6 +16,7 @@ import yaml
 from pydantic import ConfigDict, Field
 
 from pipeline.stages import Stage, StageBase, Strict
+from registry.rollout_policy import AnalysisPolicy
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -45,6 +46,9 @@ class PipelineDocument(Strict):
     feature_service: str = Field(min_length=1, description="Feast feature service to train with.")
     stages: list[Stage] = Field(min_length=1, description="Stages; each runs after its depends_on.")
     rollback: RollbackPolicy | None = Field(default=None, description="Required: how a bad deploy is undone.")
+    rollout: AnalysisPolicy | None = Field(
+        default=None, description="Canary/shadow analysis policy (`mlops rollout`); absent means its defaults."
+    )
 
 
 class PipelineFileError(ValueError):

@@ -122,6 +122,17 @@ class LocalRedisCluster:
         self.stop()
         raise RedisStartError("the Redis Cluster did not reach cluster_state:ok")
 
+    def resume(self, timeout: float = 30.0) -> None:
+        """Start stopped nodes again: each rejoins from its ``nodes.conf`` and reloads its AOF."""
+        for node in self.nodes:
+            node.start(timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._is_ok():
+                return
+            time.sleep(0.1)
+        raise RedisStartError("the resumed Redis Cluster did not reach cluster_state:ok")
+
     def _is_ok(self) -> bool:
         try:
             for port in self.ports:

@@ -160,9 +160,7 @@ def test_the_bootstrap_prepares_everything_the_service_needs_in_order(compose: C
 
 def test_the_materialization_service_runs_the_scheduler_on_the_configured_interval(compose: Compose) -> None:
     service = compose["services"]["materialization"]
-    assert invocations(service, IMAGE) == [
-        ("mlops", "materialize", "schedule", "--interval", "1h")
-    ]
+    assert invocations(service, IMAGE) == [("mlops", "materialize", "schedule", "--interval", "1h")]
     assert as_argv(service["healthcheck"]["test"])[-1].endswith("urlopen('http://127.0.0.1:9108/metrics', timeout=4)")
 
 

@@ -137,6 +137,8 @@ def test_batch_matches_single_predictions_in_order(service: str, latest: pd.Data
         ({"customer_id": 1, "amount": -0.01}, "amount"),
         ({"customer_id": 1, "amount": "ten"}, "amount"),
         ({"customer_id": 1, "amount": 10.0, "extra": True}, "extra"),
+        ({"customer_id": 1, "amount": False}, "amount"),
+        ({"customer_id": 1, "amount": True}, "amount"),
     ],
 )
 def test_bad_input_gets_422_naming_the_field(service: str, body: dict[str, object], field: str) -> None:
@@ -144,6 +146,30 @@ def test_bad_input_gets_422_naming_the_field(service: str, body: dict[str, objec
 
     assert response.status_code == 422
     assert field in [error["loc"][-1] for error in response.json()["detail"]]
+
+
+@pytest.mark.parametrize("raw_id", ["9223372036854775808", "18446744073709551616", "1" + "0" * 400, "1e400"])
+@pytest.mark.parametrize("route", ["/predict", "/predict/batch"])
+def test_an_id_past_int64_gets_422_not_500(service: str, route: str, raw_id: str) -> None:
+    item = f'{{"customer_id": {raw_id}, "amount": 1.0}}'
+    body = item if route == "/predict" else f'{{"items": [{item}]}}'
+    response = httpx.post(f"{service}{route}", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422, response.text
+    assert "customer_id" in [error["loc"][-1] for error in response.json()["detail"]]
+
+
+def test_the_largest_int64_id_is_scored_as_an_unknown_customer(service: str) -> None:
+    response = httpx.post(f"{service}/predict", json={"customer_id": 2**63 - 1, "amount": 1.0})
+
+    assert response.status_code == 200, response.text
+    assert set(response.json()["feature_status"].values()) == {"missing"}
+
+
+def test_the_published_schema_bounds_the_id(service: str) -> None:
+    schema = httpx.get(f"{service}/openapi.json").json()["components"]["schemas"]["PredictRequest"]
+    assert schema["properties"]["customer_id"]["exclusiveMaximum"] == 2**63
+    assert schema["properties"]["customer_id"]["type"] == "integer"
 
 
 @pytest.mark.parametrize("raw_amount", ["NaN", "Infinity", "-Infinity", "1e999"])

@@ -76,11 +76,16 @@ def test_single_predictions_and_readiness_on_the_cluster(
 
 
 def test_cluster_down_gives_503_not_500(cluster_service: str, redis_cluster: LocalRedisCluster) -> None:
-    """Runs last in this module: it stops the cluster."""
+    """Stops the session's cluster, then resumes it from its files for the tests that follow."""
     redis_cluster.stop()
-    down = httpx.post(f"{cluster_service}/predict", json={"customer_id": 1, "amount": 10.0}, timeout=30)
-    assert down.status_code == 503, down.text
-    assert "Redis" in down.json()["detail"]
-    ready = httpx.get(f"{cluster_service}/ready", timeout=30)
-    assert ready.status_code == 503
-    assert ready.json()["online_store"] == "unavailable"
+    try:
+        down = httpx.post(f"{cluster_service}/predict", json={"customer_id": 1, "amount": 10.0}, timeout=30)
+        assert down.status_code == 503, down.text
+        assert "Redis" in down.json()["detail"]
+        ready = httpx.get(f"{cluster_service}/ready", timeout=30)
+        assert ready.status_code == 503
+        assert ready.json()["online_store"] == "unavailable"
+    finally:
+        redis_cluster.resume()
+    back = httpx.post(f"{cluster_service}/predict", json={"customer_id": 1, "amount": 10.0}, timeout=30)
+    assert back.status_code == 200, back.text
