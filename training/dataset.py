@@ -53,11 +53,20 @@ def historical_features(store: FeatureStore, labels: pd.DataFrame, service: Feat
     if len(joined) != len(entity_frame):
         raise RuntimeError(f"point-in-time join returned {len(joined)} rows for {len(entity_frame)} label rows")
     joined = joined.sort_values(ROW_ID, ignore_index=True).drop(columns=[ROW_ID])
-    joined["amount_to_avg_order_value"] = [
-        amount_to_avg_order_value(float(amount), None if pd.isna(aov) else float(aov))
-        for amount, aov in zip(joined["amount"], joined["avg_order_value"], strict=True)
-    ]
+    add_request_features(joined)
     return TrainingSet(frame=joined, store_features=service_features(service))
+
+
+def add_request_features(frame: pd.DataFrame) -> None:
+    """Add the derived request-time columns to a joined frame, in place.
+
+    Batch scoring's Spark engine joins features itself and calls this too, so every path
+    derives them with the same code as training.
+    """
+    frame["amount_to_avg_order_value"] = [
+        amount_to_avg_order_value(float(amount), None if pd.isna(aov) else float(aov))
+        for amount, aov in zip(frame["amount"], frame["avg_order_value"], strict=True)
+    ]
 
 
 def feature_matrix(training_set: TrainingSet) -> np.ndarray:
