@@ -21,12 +21,12 @@ from core.errors import UserError
 from core.feature_store import require_applied
 from inference.batch.output import atomic_output, check_output
 from inference.batch.source import AMOUNT, CUSTOMER_ID, BatchInput, open_input
+from inference.batch.spark_partition import MODEL_NAME, MODEL_VERSION, PROBABILITY
 from inference.batch.statuses import status_column, view_statuses
 from inference.batch.views import ViewSource, first_seen, service_views
 from inference.model import LoadedModel, ModelIncompatibleError, check_compatible
 from training.dataset import feature_matrix, historical_features, service_features
 
-PROBABILITY, MODEL_NAME, MODEL_VERSION = "probability", "model_name", "model_version"
 MAX_ENTITY_ID = 2**63 - 1
 
 
@@ -193,5 +193,7 @@ def run(request: BatchRequest, progress: Callable[[int, int], None] = lambda _do
         ),
     )
     if request.engine == "spark":
-        raise UserError("the spark engine is not built yet")
+        from inference.batch.spark_engine import run_spark
+
+        return run_spark(plan, progress)
     return run_local(plan, store, progress)

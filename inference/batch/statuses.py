@@ -10,8 +10,10 @@ cannot disagree on the rule.
 import numpy as np
 import pandas as pd
 
-from inference.online_features import FeatureStatus
-
+PRESENT, STALE, MISSING = "present", "stale", "missing"
+"""The values of ``inference.online_features.FeatureStatus`` (a test holds them equal); spelled out
+here so Spark's Python workers, which import this module, do not import Feast and Redis."""
+STATUSES = (PRESENT, STALE, MISSING)
 STATUS_SUFFIX = "_status"
 
 
@@ -36,8 +38,8 @@ def view_statuses(values: pd.DataFrame, first_seen: pd.Series, timestamps: pd.Se
     stale = whole_row_null & had_history
     out: dict[str, np.ndarray] = {}
     for index, feature in enumerate(values.columns):
-        column = np.where(stale, FeatureStatus.STALE.value, FeatureStatus.MISSING.value).astype(object)
-        column[~nulls[:, index]] = FeatureStatus.PRESENT.value
+        column = np.where(stale, STALE, MISSING).astype(object)
+        column[~nulls[:, index]] = PRESENT
         out[status_column(str(feature))] = column
     return out
 
