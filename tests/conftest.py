@@ -101,3 +101,4 @@ def trained_model(feature_store: FeatureStore, generated_data: GeneratedData) ->
 from tests.fixtures.cluster import cluster_env, cluster_store, redis_cluster  # noqa: E402, F401
 from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
 from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401
+from tests.fixtures.spark import spark  # noqa: E402, F401

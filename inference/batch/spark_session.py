@@ -25,6 +25,7 @@ RUNTIME_CONF = {
     "spark.sql.legacy.parquet.nanosAsLong": "true",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.parquet.outputTimestampType": "TIMESTAMP_MICROS",  # read back as UTC, not INT96
+    "spark.sql.parser.quotedRegexColumnNames": "false",  # Feast turns it on in a shared session
 }
 
 

@@ -1,6 +1,5 @@
 """``mlops score batch --engine spark`` (PySpark local mode) writes what the local engine writes."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,24 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inference.batch.spark_session import spark_session
-from inference.settings import BatchSettings
 from tests.inference.batch_inputs import error_lines, score
 from tests.pit_oracle import FEATURES
 from training.run import TrainingOutcome
 from upstream.generate import GeneratedData
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ROWS = 200_000
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[object]:
-    """One local[2] session for the module: starting a JVM costs seconds on this machine."""
-    session = spark_session(BatchSettings(spark_master="local[2]", spark_shuffle_partitions=4))
-    yield session
-    session.stop()
 
 
 def _many_rows(data: GeneratedData, rows: int) -> pd.DataFrame:
