@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from core.errors import UserError
 
@@ -30,13 +31,18 @@ class BatchInput:
     def schema(self) -> pa.Schema:
         return self.dataset.schema
 
+    def _batches(self, chunk_rows: int) -> Iterator[pa.RecordBatch]:
+        if self.format == "parquet":
+            return _parquet_batches(sorted(self.dataset.files), self.schema, chunk_rows)
+        scanner = self.dataset.scanner(batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1)
+        return iter(scanner.to_batches())
+
     def chunks(self, chunk_rows: int) -> Iterator[pa.Table]:
         """Tables of about ``chunk_rows`` rows, in file order, with little read ahead (bounded memory)."""
-        scanner = self.dataset.scanner(batch_size=chunk_rows, batch_readahead=1, fragment_readahead=1)
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         try:
-            for batch in scanner.to_batches():
+            for batch in self._batches(chunk_rows):
                 pending.append(batch)
                 pending_rows += batch.num_rows
                 if pending_rows >= chunk_rows:
@@ -46,6 +52,15 @@ class BatchInput:
             raise UserError(f"cannot read {self.path}: {error}") from error
         if pending_rows:
             yield pa.Table.from_batches(pending, schema=self.schema)
+
+
+def _parquet_batches(files: list[str], schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """File by file, row group by row group: the dataset scanner reads row groups ahead (measured
+    ~260 MB more at 10M rows in 1M-row groups), this reader holds one at a time."""
+    for name in files:
+        with pq.ParquetFile(name) as parquet:
+            for batch in parquet.iter_batches(batch_size=batch_size, columns=schema.names):
+                yield batch.cast(schema) if batch.schema != schema else batch
 
 
 def input_format(path: Path) -> str:
