@@ -62,3 +62,17 @@ class ServiceSettings(ProjectSettings):
 @lru_cache
 def get_settings() -> ServiceSettings:
     return ServiceSettings()
+
+
+class BatchSettings(ProjectSettings):
+    """``mlops score batch --engine spark``: where the Spark engine runs and the driver's resources."""
+
+    spark_master: str = Field(
+        default="local[*]",
+        description="Spark master URL: local[*] runs in this process's JVM on every core; "
+        "spark://host:7077, yarn or k8s://... run on a cluster.",
+    )
+    spark_driver_memory: str = Field(default="2g", description="spark.driver.memory of the session the job starts.")
+    spark_shuffle_partitions: int = Field(
+        default=16, ge=1, description="spark.sql.shuffle.partitions of the point-in-time join (AQE coalesces them)."
+    )

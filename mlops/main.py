@@ -6,6 +6,7 @@ import typer
 from typer.core import TyperGroup
 
 from core.errors import UserError
+from inference.batch.cli import app as score_app
 from inference.cli import serve_command
 from materialization.cli import app as materialize_app
 from materialization.freshness_cli import app as freshness_app
@@ -44,6 +45,7 @@ app.add_typer(materialize_app, name="materialize")
 app.add_typer(freshness_app, name="freshness")
 app.command("train")(train_command)
 app.command("serve")(serve_command)
+app.add_typer(score_app, name="score")
 app.command("drift")(drift_command)
 app.command("validate")(validate_command)
 app.add_typer(monitor_app, name="monitor")

@@ -29,7 +29,7 @@ from typer.core import TyperGroup
 
 from core.env_defaults import DEFAULTS
 from core.settings import REPO_ROOT, ProjectSettings
-from inference.settings import ServiceSettings
+from inference.settings import BatchSettings, ServiceSettings
 from materialization.settings import AlertSettings, MaterializationEnvironment, MaterializationSettings
 
 DOCS_DIR = REPO_ROOT / "docs"
@@ -39,6 +39,7 @@ SETTINGS_SECTIONS: tuple[tuple[str, type[BaseSettings]], ...] = (
     ("Every command", ProjectSettings),
     ("The inference service (`mlops serve`)", ServiceSettings),
     ("Materialization jobs (`mlops materialize`, `mlops freshness`)", MaterializationEnvironment),
+    ("Batch scoring on Spark (`mlops score batch --engine spark`)", BatchSettings),
 )  # each deployable's settings class; a subclass's section lists only the fields it adds
 
 YAML_KEY_NAMES = {"sla_overrides": "views.<view>.freshness_sla"}  # field name -> key (``settings_from_mapping``)

@@ -104,3 +104,4 @@ from tests.fixtures.postgres import postgres  # noqa: E402, F401
 from tests.fixtures.registry_runs import lifecycle, runs  # noqa: E402, F401
 from tests.fixtures.rollout_life import rollout_life  # noqa: E402, F401
 from tests.fixtures.scale_out import protected_redis  # noqa: E402, F401
+from tests.fixtures.spark import spark  # noqa: E402, F401

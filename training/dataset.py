@@ -1,12 +1,15 @@
 """Point-in-time training sets through Feast's offline store."""
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from feast import FeatureService, FeatureStore
 
 from feature_repo.derived import REQUEST_FEATURES, amount_to_avg_order_value
+
+if TYPE_CHECKING:  # Feast only in annotations: Spark's Python workers import this module, not Feast
+    from feast import FeatureService, FeatureStore
 
 ROW_ID = "_row_id"
 
@@ -23,7 +26,7 @@ class TrainingSet:
         return self.store_features + REQUEST_FEATURES
 
 
-def service_features(service: FeatureService) -> tuple[str, ...]:
+def service_features(service: "FeatureService") -> tuple[str, ...]:
     """The feature service's features in declaration order: the model's input order."""
     return tuple(feature.name for projection in service.feature_view_projections for feature in projection.features)
 
@@ -41,7 +44,7 @@ def prepare_entity_frame(labels: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def historical_features(store: FeatureStore, labels: pd.DataFrame, service: FeatureService) -> TrainingSet:
+def historical_features(store: "FeatureStore", labels: pd.DataFrame, service: "FeatureService") -> TrainingSet:
     """Join each label row to the feature values that were current at its timestamp.
 
     Values older than the view's TTL come back as nulls, and a row with no history keeps
@@ -53,11 +56,20 @@ def historical_features(store: FeatureStore, labels: pd.DataFrame, service: Feat
     if len(joined) != len(entity_frame):
         raise RuntimeError(f"point-in-time join returned {len(joined)} rows for {len(entity_frame)} label rows")
     joined = joined.sort_values(ROW_ID, ignore_index=True).drop(columns=[ROW_ID])
-    joined["amount_to_avg_order_value"] = [
-        amount_to_avg_order_value(float(amount), None if pd.isna(aov) else float(aov))
-        for amount, aov in zip(joined["amount"], joined["avg_order_value"], strict=True)
-    ]
+    add_request_features(joined)
     return TrainingSet(frame=joined, store_features=service_features(service))
+
+
+def add_request_features(frame: pd.DataFrame) -> None:
+    """Add the derived request-time columns to a joined frame, in place.
+
+    Batch scoring's Spark engine joins features itself and calls this too, so every path
+    derives them with the same code as training.
+    """
+    frame["amount_to_avg_order_value"] = [
+        amount_to_avg_order_value(float(amount), None if pd.isna(aov) else float(aov))
+        for amount, aov in zip(frame["amount"], frame["avg_order_value"], strict=True)
+    ]
 
 
 def feature_matrix(training_set: TrainingSet) -> np.ndarray:

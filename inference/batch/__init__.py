@@ -1,0 +1,1 @@
+"""Batch scoring: a file of transactions in, the same rows with scores out, features as of each row's time."""

@@ -1,0 +1,142 @@
+"""The Spark engine: the point-in-time join in Spark SQL, the model applied per partition.
+
+Feast's Spark offline store joins only ``SparkSource`` views, and the project's view reads
+a ``FileSource``; so the join is written here in Spark SQL with Feast's rule (the DuckDB
+store's, which training used): for each (customer, time) the newest source row with
+``event_timestamp <= time`` and ``event_timestamp >= time - ttl``, ties broken by the newest
+created timestamp. The partition function derives the request features and statuses with
+the same functions as the local engine, so both engines write the same scores.
+"""
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from core.errors import UserError
+from inference.batch.job import MAX_ENTITY_ID, BatchSummary, ScoringPlan
+from inference.batch.output import atomic_output
+from inference.batch.source import CUSTOMER_ID
+from inference.batch.spark_partition import (
+    MODEL_NAME,
+    MODEL_VERSION,
+    PROBABILITY,
+    TIME,
+    feature_column,
+    first_seen_column,
+    partition_scorer,
+)
+from inference.batch.spark_session import read_frame, read_input, spark_session
+from inference.batch.statuses import STATUSES, status_column
+from inference.batch.views import ViewSource
+from inference.settings import BatchSettings
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+
+def run_spark(plan: ScoringPlan, progress: Callable[[int, int], None]) -> BatchSummary:
+    started = time.perf_counter()
+    session = spark_session(BatchSettings())
+    rows = read_input(session, plan.input)
+    input_columns = list(rows.columns)
+    rows = rows.withColumn(TIME, rows[plan.request.timestamp_column].cast("timestamp"))
+    check_rows(rows)
+    joined = rows
+    for view in plan.views:
+        joined = join_view(session, joined, view)
+    scorer = partition_scorer(plan.model, plan.views, input_columns)
+    scored = joined.mapInPandas(scorer, schema=output_schema(rows, plan, input_columns))
+    summary = BatchSummary(0, 0.0, plan.model.name, plan.model.version, "spark")
+    with atomic_output(plan.request.output) as temporary:
+        scored.write.parquet(str(temporary))
+        count_written(session, str(temporary), plan, summary)
+    progress(summary.rows, plan.input.rows)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def check_rows(rows: "DataFrame") -> None:
+    """The local engine's per-chunk checks, in one aggregate pass: no null keys or times, int64 ids."""
+    from pyspark.sql import functions as F
+
+    stats = rows.agg(
+        F.sum(F.col(CUSTOMER_ID).isNull().cast("long")).alias("null_ids"),
+        F.sum(F.col(TIME).isNull().cast("long")).alias("null_times"),
+        F.max(F.col(CUSTOMER_ID).cast("decimal(20,0)")).alias("max_id"),
+    ).first()
+    assert stats is not None
+    if stats["null_ids"]:
+        raise UserError(f"input column {CUSTOMER_ID} has {stats['null_ids']} null value(s)")
+    if stats["null_times"]:
+        raise UserError(f"input timestamp column has {stats['null_times']} null value(s)")
+    if stats["max_id"] is not None and stats["max_id"] > MAX_ENTITY_ID:
+        raise UserError(f"input column {CUSTOMER_ID} has ids of 2^63 or more (Feast keys are int64)")
+
+
+def join_view(session: "SparkSession", rows: "DataFrame", view: ViewSource) -> "DataFrame":
+    """``rows`` with the view's features as of each row's time (null past the TTL) and the first-seen time."""
+    import pyarrow.dataset as ds
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    source = read_frame(session, view.path, ds.dataset(view.path, format="parquet").schema, "parquet")
+    created = F.col(view.created_timestamp_column) if view.created_timestamp_column else F.lit(None)
+    features = source.select(
+        F.col(view.join_key).cast("long").alias("__key"),
+        F.col(view.timestamp_field).cast("timestamp").alias("__event"),
+        created.cast("timestamp").alias("__created"),
+        *(F.col(f).alias(feature_column(f)) for f in view.features),
+    )
+    entities = rows.select(F.col(CUSTOMER_ID).cast("long").alias("__key"), F.col(TIME).alias("__at")).distinct()
+    condition = (features["__key"] == entities["__key"]) & (features["__event"] <= entities["__at"])
+    if view.ttl is not None:
+        ttl_micros = int(view.ttl.total_seconds() * 1_000_000)
+        condition &= F.unix_micros(features["__event"]) >= F.unix_micros(entities["__at"]) - ttl_micros
+    newest_first = Window.partitionBy("__key", "__at").orderBy(F.desc("__event"), F.desc_nulls_last("__created"))
+    latest = (
+        entities.alias("e")
+        .join(features.alias("f"), condition)
+        .select("e.__key", "e.__at", "f.__event", "f.__created", *(f"f.{feature_column(f)}" for f in view.features))
+        .withColumn("__rank", F.row_number().over(newest_first))
+        .where(F.col("__rank") == 1)
+        .drop("__rank", "__event", "__created")
+    )
+    first = features.groupBy("__key").agg(F.min("__event").alias(first_seen_column(view.name)))
+    keyed = rows.withColumn("__key", F.col(CUSTOMER_ID).cast("long"))
+    return (
+        keyed.join(latest, (keyed["__key"] == latest["__key"]) & (keyed[TIME] == latest["__at"]), "left")
+        .drop(latest["__key"])
+        .drop("__at")
+        .join(first, "__key", "left")
+        .drop("__key")
+    )
+
+
+def count_written(session: "SparkSession", path: str, plan: ScoringPlan, summary: BatchSummary) -> None:
+    """Rows and per-status counts of what was written, in one pass over the status columns."""
+    from pyspark.sql import functions as F
+
+    written = session.read.parquet(path)
+    columns = [status_column(f) for f in plan.feature_columns]
+    aggregates = [F.count(F.lit(1)).alias("__rows")]
+    aggregates += [
+        F.sum((F.col(c) == status).cast("long")).alias(f"{c}:{status}") for c in columns for status in STATUSES
+    ]
+    result = written.agg(*aggregates).first()
+    assert result is not None
+    summary.rows = int(result["__rows"])
+    for column in columns:
+        counts = Counter({status: int(result[f"{column}:{status}"] or 0) for status in STATUSES})
+        summary.statuses[column.removesuffix("_status")] = +counts  # drops zero counts, as the local engine has none
+
+
+def output_schema(rows: "DataFrame", plan: ScoringPlan, input_columns: list[str]) -> "StructType":
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
+
+    fields = [rows.schema[c] for c in input_columns]
+    fields += [StructField(PROBABILITY, DoubleType()), StructField(MODEL_NAME, StringType())]
+    fields += [StructField(MODEL_VERSION, StringType())]
+    fields += [StructField(status_column(f), StringType()) for f in plan.feature_columns]
+    return StructType(fields)
