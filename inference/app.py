@@ -13,7 +13,7 @@ from inference.hot_swap import ModelWatcher
 from inference.metrics import record_model
 from inference.prediction_log import start_prediction_log
 from inference.request_context import RequestObservationMiddleware
-from inference.routers import admin, feature_lookup, health, metrics, predict
+from inference.routers import admin, feature_lookup, health, metrics, predict, push
 from inference.settings import ServiceSettings, get_settings
 from inference.state import ServingState
 
@@ -65,6 +65,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.include_router(health.router)
     app.include_router(predict.router)
     app.include_router(feature_lookup.router)
+    app.include_router(push.router)
     app.include_router(metrics.router)
     app.include_router(admin.router)
     app.add_middleware(RequestObservationMiddleware)
