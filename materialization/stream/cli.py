@@ -18,7 +18,7 @@ app = typer.Typer(
 @app.command("run")
 def run_command(
     exit_when_idle: Annotated[
-        bool, typer.Option(help="Stop once the stream is drained and no window expiry is due (tests, backfills).")
+        bool, typer.Option(help="Stop once the stream is drained and expiries up to its newest event are pushed.")
     ] = False,
 ) -> None:
     """Consume transaction events (Redis Streams consumer group) and keep customer_txn_velocity online and offline."""
@@ -48,8 +48,10 @@ def run_command(
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     typer.echo(f"consuming {settings.stream_key} as {settings.stream_group}/{settings.resolved_consumer()}")
+    started = time.monotonic()
     consumer.run(stop, exit_when_idle=exit_when_idle)
-    typer.echo(f"stopped after {consumer.events_applied:,} events")
+    elapsed = time.monotonic() - started
+    typer.echo(f"stopped after {consumer.events_applied:,} events in {elapsed:.1f} s")
 
 
 @app.command("produce")

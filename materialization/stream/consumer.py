@@ -51,23 +51,25 @@ class VelocityConsumer:
         self.events_applied = 0
 
     def run(self, stop: threading.Event, exit_when_idle: bool = False) -> None:
-        """Until ``stop`` is set (or, with ``exit_when_idle``, until nothing is left to do)."""
+        """Until ``stop`` is set (or, with ``exit_when_idle``, until the stream is drained)."""
         rescheduled = self._state.rewind()
         if rescheduled:
             logger.info("rescheduled the window expiries of %d customers after the last flush", rescheduled)
         self._handle(self._source.recover())
         reclaimed_at = time.monotonic()
+        backlog = False
         while not stop.is_set():
-            deliveries = self._source.read(self._settings.stream_batch_size, self._settings.stream_block_ms)
+            block = 0 if backlog else self._settings.stream_block_ms  # expiries waiting: do not wait for events
+            deliveries = self._source.read(self._settings.stream_batch_size, block)
             self._handle(deliveries)
-            expired = self._expire()
+            backlog = self._expire() == _EXPIRE_BATCH
             self._flush_if_due()
             self._observe()
             if time.monotonic() - reclaimed_at > _RECLAIM_EVERY_SECONDS:
                 self._handle(self._source.recover())
                 reclaimed_at = time.monotonic()
-            if exit_when_idle and not deliveries and not expired:
-                break
+            if exit_when_idle and not deliveries and not self._state.due(self.watermark, 1):
+                break  # drained, and every expiry up to the newest event is pushed
         self.flush()
 
     def _handle(self, deliveries: list[Delivery]) -> None:

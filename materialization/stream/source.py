@@ -32,7 +32,7 @@ class EventSource(Protocol):
         """Entries delivered before but never acknowledged (this consumer's, then idle peers')."""
 
     def read(self, count: int, block_ms: int) -> list[Delivery]:
-        """New entries, at most ``count``, waiting up to ``block_ms`` for the first."""
+        """New entries, at most ``count``, waiting up to ``block_ms`` for the first (0: not at all)."""
 
     def ack(self, ids: list[str]) -> None:
         """Mark entries done: they are never delivered again."""
@@ -76,7 +76,8 @@ class RedisStreamSource:
         return deliveries
 
     def read(self, count: int, block_ms: int) -> list[Delivery]:
-        reply = self._client.xreadgroup(self._group, self._consumer, {self._stream: ">"}, count=count, block=block_ms)
+        block = block_ms or None  # 0 means do not block (Redis would read BLOCK 0 as "forever")
+        reply = self._client.xreadgroup(self._group, self._consumer, {self._stream: ">"}, count=count, block=block)
         return _deliveries(reply)
 
     def ack(self, ids: list[str]) -> None:
