@@ -57,12 +57,12 @@ class VelocityConsumer:
             logger.info("rescheduled the window expiries of %d customers after the last flush", rescheduled)
         self._handle(self._source.recover())
         reclaimed_at = time.monotonic()
-        backlog = False
+        busy = False
         while not stop.is_set():
-            block = 0 if backlog else self._settings.stream_block_ms  # expiries waiting: do not wait for events
+            block = 0 if busy else self._settings.stream_block_ms  # the last loop had work: do not wait
             deliveries = self._source.read(self._settings.stream_batch_size, block)
             self._handle(deliveries)
-            backlog = self._expire() == _EXPIRE_BATCH
+            busy = self._expire() > 0 or bool(deliveries)
             self._flush_if_due()
             self._observe()
             if time.monotonic() - reclaimed_at > _RECLAIM_EVERY_SECONDS:
