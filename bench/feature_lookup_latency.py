@@ -101,9 +101,11 @@ def main() -> int:
                 server.wait_ready(time.monotonic() + 180)
             names = {}
             for name, server in servers.items():
-                answer = httpx.post(
-                    f"http://{LOOPBACK}:{server.port}/get-online-features", content=bodies[0], timeout=30
-                )
+                url = f"http://{LOOPBACK}:{server.port}/get-online-features"
+                answer = httpx.post(url, json=orjson.loads(bodies[0]), timeout=30)
+                if answer.status_code != 200:
+                    print(f"{name} answered {answer.status_code}: {answer.text[:300]}", file=sys.stderr)
+                    return 2
                 names[name] = sorted(answer.json()["metadata"]["feature_names"])
             if names["ours"] != names["feast"]:
                 print(f"the servers disagree on the feature names: {names}", file=sys.stderr)
