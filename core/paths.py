@@ -35,6 +35,11 @@ class ProjectPaths:
         return self.offline / "transactions.parquet"
 
     @property
+    def customer_txn_velocity(self) -> Path:
+        """History of the streamed velocity features (the push source's batch source)."""
+        return self.offline / "customer_txn_velocity.parquet"
+
+    @property
     def redis(self) -> Path:
         return self.data / "redis"
 

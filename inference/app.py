@@ -16,7 +16,7 @@ from inference.metrics import record_model
 from inference.openapi import exact_openapi
 from inference.prediction_log import start_prediction_log
 from inference.request_context import RequestObservationMiddleware
-from inference.routers import admin, feature_lookup, health, metrics, predict
+from inference.routers import admin, feature_lookup, health, metrics, predict, push
 from inference.schemas import PredictRequest
 from inference.settings import ServiceSettings, get_settings
 from inference.shadow import ShadowScorer
@@ -77,6 +77,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
     app.include_router(health.router)
     app.include_router(predict.router, responses=ERROR_RESPONSES)
     app.include_router(feature_lookup.router, responses=ERROR_RESPONSES)
+    app.include_router(push.router, responses=ERROR_RESPONSES)
     app.include_router(metrics.router)
     app.include_router(admin.router)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=resolved.max_request_bytes)

@@ -10,6 +10,7 @@ from inference.batch.cli import app as score_app
 from inference.cli import serve_command
 from materialization.cli import app as materialize_app
 from materialization.freshness_cli import app as freshness_app
+from materialization.stream.cli import app as stream_app
 from monitoring.cli import app as monitor_app
 from monitoring.drift_cli import drift_command
 from monitoring.rollout_cli import analyze_command, status_command
@@ -43,6 +44,7 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(data_app, name="data")
 app.add_typer(materialize_app, name="materialize")
 app.add_typer(freshness_app, name="freshness")
+app.add_typer(stream_app, name="stream")
 app.command("train")(train_command)
 app.command("serve")(serve_command)
 app.add_typer(score_app, name="score")

@@ -54,12 +54,14 @@ def generated_data() -> GeneratedData:
     """A small deterministic data set written where the Feast source reads it."""
     from core.paths import ProjectPaths
     from upstream.generate import GeneratorConfig, generate
+    from upstream.velocity_history import velocity_history
 
     data = generate(GeneratorConfig(customers=1500, days=12, end=DATA_END, seed=11))
     paths = ProjectPaths.from_env()
     paths.offline.mkdir(parents=True, exist_ok=True)
     data.customer_stats.to_parquet(paths.customer_stats, index=False)
     data.transactions.to_parquet(paths.transactions, index=False)
+    velocity_history(data.transactions).to_parquet(paths.customer_txn_velocity, index=False)
     return data
 
 

@@ -22,11 +22,12 @@ def generate_command(
     out: Annotated[Path | None, typer.Option(help="Output folder; default: the data folder's offline/.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead of text.")] = False,
 ) -> None:
-    """Write customer_stats.parquet and transactions.parquet."""
+    """Write customer_stats.parquet, transactions.parquet and their customer_txn_velocity.parquet history."""
     from datetime import UTC
 
     from core.paths import ProjectPaths  # pydantic-settings, like pandas below: import on use
     from upstream.generate import GeneratorConfig, default_end, generate  # pandas: import on use
+    from upstream.velocity_history import velocity_history
 
     end_at = default_end() if end is None else (end if end.tzinfo else end.replace(tzinfo=UTC))
     try:
@@ -41,6 +42,7 @@ def generate_command(
     data = generate(config)
     data.customer_stats.to_parquet(folder / "customer_stats.parquet", index=False)
     data.transactions.to_parquet(folder / "transactions.parquet", index=False)
+    velocity_history(data.transactions).to_parquet(folder / "customer_txn_velocity.parquet", index=False)
     fraud_rate = float(data.transactions["is_fraud"].mean())
     if as_json:
         report = {
