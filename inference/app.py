@@ -17,6 +17,7 @@ from inference.openapi import exact_openapi
 from inference.prediction_log import start_prediction_log
 from inference.request_context import RequestObservationMiddleware
 from inference.routers import admin, feature_lookup, health, metrics, predict, push
+from inference.routers.feature_lookup import GetOnlineFeaturesRequest
 from inference.schemas import PredictRequest
 from inference.settings import ServiceSettings, get_settings
 from inference.shadow import ShadowScorer
@@ -73,7 +74,7 @@ def create_app(settings: ServiceSettings | None = None, state: ServingState | No
         lifespan=lifespan,
     )
     app.state.settings = resolved
-    app.openapi = exact_openapi(app.openapi, [PredictRequest])  # type: ignore[method-assign]
+    app.openapi = exact_openapi(app.openapi, [PredictRequest, GetOnlineFeaturesRequest])  # type: ignore[method-assign]
     app.include_router(health.router)
     app.include_router(predict.router, responses=ERROR_RESPONSES)
     app.include_router(feature_lookup.router, responses=ERROR_RESPONSES)

@@ -14,16 +14,25 @@ from pydantic import BaseModel
 BOUND_KEYS = ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum")
 
 
+def _copy_bounds(published: Any, exact: Any) -> None:
+    """Walk both schemas side by side, copying every integer bound (nested ones too, e.g. list items)."""
+    if isinstance(published, dict) and isinstance(exact, dict):
+        for key, value in exact.items():
+            if key in BOUND_KEYS and isinstance(value, int) and not isinstance(value, bool) and key in published:
+                published[key] = value
+            elif key in published:
+                _copy_bounds(published[key], value)
+    elif isinstance(published, list) and isinstance(exact, list) and len(published) == len(exact):
+        for published_item, exact_item in zip(published, exact, strict=True):
+            _copy_bounds(published_item, exact_item)
+
+
 def restore_integer_bounds(document: dict[str, Any], models: Iterable[type[BaseModel]]) -> dict[str, Any]:
     """Overwrite each model's published numeric bounds with pydantic's exact integers (in place)."""
     published = document.get("components", {}).get("schemas", {})
     for model in models:
-        target = published.get(model.__name__, {}).get("properties", {})
-        for name, exact in model.model_json_schema().get("properties", {}).items():
-            for key in BOUND_KEYS:
-                value = exact.get(key)
-                if isinstance(value, int) and not isinstance(value, bool) and name in target:
-                    target[name][key] = value
+        if model.__name__ in published:
+            _copy_bounds(published[model.__name__], model.model_json_schema())
     return document
 
 

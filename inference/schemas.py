@@ -17,7 +17,7 @@ MAX_AMOUNT = 1e9
 range where ``amount / avg_order_value`` stays a finite, meaningful model input."""
 
 
-def _json_integer(value: object) -> object:
+def json_integer(value: object) -> object:
     """JSON Schema's ``integer``: a number with no fractional part (so ``1.0`` is 1), never a bool or text."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PydanticCustomError("int_type", "Input should be a valid integer")
@@ -29,7 +29,7 @@ def _json_integer(value: object) -> object:
 CustomerId = Annotated[
     int,
     Field(gt=0, le=MAX_CUSTOMER_ID, description="Customer id (join key): a positive int64."),
-    BeforeValidator(_json_integer),
+    BeforeValidator(json_integer),
 ]
 Amount = Annotated[
     StrictFloat,

@@ -10,10 +10,23 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
+from core.names import FEATURE_SERVICE
+from inference.errors import ErrorMessage
 from inference.online_features import FeatureStatus, OnlineFeatureReader
-from inference.schemas import ENTITY_ID_LIMIT
+from inference.schemas import ENTITY_ID_LIMIT, json_integer
 from inference.state import ServingState, StateDep
 
 router = APIRouter(tags=["features"])
@@ -25,16 +38,47 @@ _STATUS = {
     FeatureStatus.STALE: "OUTSIDE_MAX_AGE",
 }
 _MAX_ENTITIES = 1000
-EntityId = Annotated[StrictInt, Field(gt=0, lt=ENTITY_ID_LIMIT)]
+EntityId = Annotated[int, Field(gt=0, lt=ENTITY_ID_LIMIT), BeforeValidator(json_integer)]
+"""JSON Schema's integer, as for ``customer_id`` in /predict: ``3.0`` is 3, ``true`` and ``"3"`` are refused."""
+
+
+FEATURE_REFERENCE = r"^[^:]+:[^:]+$"
+FeatureReference = Annotated[str, StringConstraints(pattern=FEATURE_REFERENCE)]
+_ONE_OF: list[JsonValue] = [{"required": ["features"]}, {"required": ["feature_service"]}]
+_EXAMPLES: list[JsonValue] = [
+    {"feature_service": FEATURE_SERVICE, "entities": {"customer_id": [1, 2]}},
+    {"features": ["customer_stats:total_purchases"], "entities": {"customer_id": [1]}, "full_feature_names": True},
+]
 
 
 class GetOnlineFeaturesRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Feast's body. The published schema says what is checked here (one of the two, non-empty),
+    so a client or a fuzzer trusting the document never sends a body that is refused."""
 
-    features: list[str] | None = Field(default=None, description="Feature references, `view:feature`.")
-    feature_service: str | None = None
-    entities: dict[str, Annotated[list[EntityId], Field(min_length=1, max_length=_MAX_ENTITIES)]]
-    full_feature_names: bool = False
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"oneOf": _ONE_OF, "examples": _EXAMPLES})
+
+    features: Annotated[
+        list[FeatureReference] | None,
+        Field(default=None, min_length=1, description="Feature references, `view:feature`."),
+        WithJsonSchema({"type": "array", "items": {"type": "string", "pattern": FEATURE_REFERENCE}, "minItems": 1}),
+    ]
+    feature_service: Annotated[str | None, Field(default=None), WithJsonSchema({"type": "string"})]
+    entities: Annotated[
+        dict[str, Annotated[list[EntityId], Field(min_length=1, max_length=_MAX_ENTITIES)]],
+        Field(min_length=1, max_length=1, description="The join key and its values."),
+    ]
+    full_feature_names: StrictBool = False
+
+    @model_validator(mode="after")
+    def _exactly_one_source(self) -> "GetOnlineFeaturesRequest":
+        if (self.features is None) == (self.feature_service is None):
+            raise ValueError("give exactly one of features or feature_service")
+        return self
+
+
+def _invalid(field: str, message: str) -> RequestValidationError:
+    """A 422 in the same shape as pydantic's, for checks that need the registry."""
+    return RequestValidationError([{"type": "value_error", "loc": ("body", field), "msg": message}])
 
 
 class FeatureResult(BaseModel):
@@ -49,23 +93,17 @@ class GetOnlineFeaturesResponse(BaseModel):
 
 
 def _requested(state: ServingState, body: GetOnlineFeaturesRequest) -> list[tuple[str, tuple[str, ...]]]:
-    """(view, features) pairs in request order; 422 naming the field when they cannot be resolved."""
-    if (body.features is None) == (body.feature_service is None):
-        raise HTTPException(422, "give exactly one of features or feature_service")
+    """(view, features) pairs in request order; 404 naming a feature service the registry lacks."""
     if body.feature_service is not None:
         try:
             service = state.store.get_feature_service(body.feature_service)
         except Exception as error:  # Feast raises its own not-found types
-            raise HTTPException(422, f"feature_service: unknown feature service {body.feature_service}") from error
+            raise HTTPException(404, f"feature_service: unknown feature service {body.feature_service}") from error
         return [(p.name, tuple(f.name for f in p.features)) for p in service.feature_view_projections]
     grouped: dict[str, list[str]] = {}
     for reference in body.features or []:
-        view, sep, feature = reference.partition(":")
-        if not sep or not view or not feature:
-            raise HTTPException(422, f"features: {reference!r} is not of the form view:feature")
+        view, _, feature = reference.partition(":")
         grouped.setdefault(view, []).append(feature)
-    if not grouped:
-        raise HTTPException(422, "features: must not be empty")
     return [(view, tuple(features)) for view, features in grouped.items()]
 
 
@@ -76,10 +114,8 @@ def _reader(state: ServingState, requested: list[tuple[str, tuple[str, ...]]]) -
     if key not in cache:
         try:
             cache[key] = state.reader.for_features(state.store, requested)
-        except ValueError as error:
-            raise HTTPException(422, f"features: {error}") from error
-        except Exception as error:  # Feast's FeatureViewNotFoundException and kin
-            raise HTTPException(422, f"features: {error}") from error
+        except Exception as error:  # an unknown feature, or Feast's FeatureViewNotFoundException and kin
+            raise HTTPException(404, f"features: {error}") from error
     return cache[key]
 
 
@@ -89,7 +125,13 @@ def _iso(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@router.post("/get-online-features", responses={503: {"description": "The online feature store is unavailable."}})
+@router.post(
+    "/get-online-features",
+    responses={
+        404: {"model": ErrorMessage, "description": "A feature service, view or feature the registry does not have."},
+        503: {"model": ErrorMessage, "description": "The online feature store is unavailable."},
+    },
+)
 async def get_online_features(body: GetOnlineFeaturesRequest, state: StateDep) -> GetOnlineFeaturesResponse:
     """Online features in Feast's response shape, with expired values null and OUTSIDE_MAX_AGE."""
     if state.store is None:
@@ -97,7 +139,7 @@ async def get_online_features(body: GetOnlineFeaturesRequest, state: StateDep) -
     requested = _requested(state, body)
     reader = _reader(state, requested)
     if len(body.entities) != 1 or reader.join_key not in body.entities:
-        raise HTTPException(422, f"entities: expected exactly the join key {reader.join_key}")
+        raise _invalid("entities", f"expected exactly the join key {reader.join_key}")
     ids = body.entities[reader.join_key]
     rows = await reader.read_with_timestamps(ids)
     names = [

@@ -90,14 +90,38 @@ def test_same_answer_as_feast_serve_except_expired_values(
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"features": ["customer_stats:nope"], "entities": {"customer_id": [1]}}, "features"),
         ({"features": ["no_colon"], "entities": {"customer_id": [1]}}, "features"),
-        ({"feature_service": "missing_service", "entities": {"customer_id": [1]}}, "feature_service"),
+        ({"features": [], "entities": {"customer_id": [1]}}, "features"),
+        ({"entities": {"customer_id": [1]}}, "feature_service"),
+        ({"feature_service": "fraud_detector_v1", "entities": {}}, "entities"),
         ({"feature_service": "fraud_detector_v1", "entities": {"customer_id": [2**63]}}, "entities"),
         ({"feature_service": "fraud_detector_v1", "entities": {"user_id": [1]}}, "entities"),
+        ({"feature_service": "fraud_detector_v1", "entities": {"customer_id": [True]}}, "entities"),
+        ({"feature_service": "fraud_detector_v1", "entities": {"customer_id": [1.5]}}, "entities"),
+        (
+            {"feature_service": "fraud_detector_v1", "entities": {"customer_id": [1]}, "full_feature_names": 0},
+            "full_feature_names",
+        ),
     ],
 )
 def test_bad_requests_are_422_naming_the_field(ours: str, body: dict[str, object], field: str) -> None:
+    """In pydantic's 422 shape (a list of loc/msg/type), which the OpenAPI document promises."""
     response = httpx.post(f"{ours}/get-online-features", json=body, timeout=30)
     assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert isinstance(detail, list) and all({"loc", "msg", "type"} <= set(error) for error in detail)
     assert field in response.text
+
+
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        ({"features": ["customer_stats:nope"], "entities": {"customer_id": [1]}}, "nope"),
+        ({"features": ["no_view:total_purchases"], "entities": {"customer_id": [1]}}, "no_view"),
+        ({"feature_service": "missing_service", "entities": {"customer_id": [1]}}, "missing_service"),
+    ],
+)
+def test_what_the_registry_lacks_is_404_naming_it(ours: str, body: dict[str, object], name: str) -> None:
+    response = httpx.post(f"{ours}/get-online-features", json=body, timeout=30)
+    assert response.status_code == 404, response.text
+    assert name in response.json()["detail"]

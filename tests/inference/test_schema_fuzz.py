@@ -1,6 +1,6 @@
 """Schema fuzzing: schemathesis over the live OpenAPI document of a real ``mlops serve``.
 
-Every operation (``/predict``, ``/predict/batch``, ``/health``, ``/ready``, ``/admin/*``) is
+Every operation (``/predict``, ``/predict/batch``, ``/get-online-features``, ``/health``, ``/ready``, ``/admin/*``) is
 run with every check schemathesis has (server errors, status codes, content types, headers,
 response schemas, positive and negative data, unsupported methods), with a fixed seed and a
 bounded number of examples, twice: without credentials and with the admin bearer token (so
@@ -29,6 +29,8 @@ MAX_EXAMPLES = 100
 OPERATIONS = {
     "POST /predict",
     "POST /predict/batch",
+    "POST /get-online-features",
+    "POST /push",
     "GET /health",
     "GET /ready",
     "POST /admin/reload",
@@ -83,6 +85,10 @@ def test_every_operation_passes_every_check(service: str, tmp_path: Path, creden
     refused = {"GET /admin/model", "POST /admin/reload"} if credentials == "none" else set()
     assert set(report["warnings"]["missing_auth"]) == refused
     assert set(report["valid_rates"]) == OPERATIONS - refused
-    assert not any(report["warnings"][kind] for kind in report["warnings"] if kind != "missing_auth")
+    # Random feature and push-source names are not in the registry, so most lookups and pushes are
+    # a (documented) 404: that warning is expected for those two; the lookup's examples reach the reader.
+    expected = {"missing_auth", "missing_test_data"}
+    assert set(report["warnings"]["missing_test_data"]) <= {"POST /get-online-features", "POST /push"}
+    assert not any(report["warnings"][kind] for kind in report["warnings"] if kind not in expected)
     assert cases["with_failures"] == 0 and cases["errored"] == 0
     assert cases["generated"] >= 100  # bounded, but not trivially small
