@@ -20,6 +20,7 @@ from pydantic import (
     StrictBool,
     StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -68,6 +69,14 @@ class GetOnlineFeaturesRequest(BaseModel):
         Field(min_length=1, max_length=1, description="The join key and its values."),
     ]
     full_feature_names: StrictBool = False
+
+    @field_validator("features", "feature_service", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Left out means unset; an explicit null is not in the published schema (an array, a string)."""
+        if value is None:
+            raise ValueError("must not be null; leave the field out instead")
+        return value
 
     @model_validator(mode="after")
     def _exactly_one_source(self) -> "GetOnlineFeaturesRequest":

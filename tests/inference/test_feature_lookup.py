@@ -93,6 +93,7 @@ def test_same_answer_as_feast_serve_except_expired_values(
         ({"features": ["no_colon"], "entities": {"customer_id": [1]}}, "features"),
         ({"features": [], "entities": {"customer_id": [1]}}, "features"),
         ({"entities": {"customer_id": [1]}}, "feature_service"),
+        ({"feature_service": "fraud_detector_v1", "features": None, "entities": {"customer_id": [1]}}, "features"),
         ({"feature_service": "fraud_detector_v1", "entities": {}}, "entities"),
         ({"feature_service": "fraud_detector_v1", "entities": {"customer_id": [2**63]}}, "entities"),
         ({"feature_service": "fraud_detector_v1", "entities": {"user_id": [1]}}, "entities"),
