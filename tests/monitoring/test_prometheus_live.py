@@ -97,7 +97,8 @@ def _monitor(*args: str) -> int:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, generated_data: GeneratedData) -> Iterator[IsolatedProject]:
     folder = tmp_path_factory.mktemp("prometheus-project")
-    isolated = make_isolated_project(folder, "fraud_prom", "views:\n  customer_stats:\n    freshness_sla: 2m\n")
+    sla = "views:\n  customer_stats:\n    freshness_sla: 2m\n"
+    isolated = make_isolated_project(folder, "fraud_prom", sla, until_midnight=True)
     yield isolated
     isolated.redis.stop()
 
@@ -122,7 +123,7 @@ def test_dashboards_populate_and_alerts_fire_and_resolve(
             prom.wait_until(lambda: set(prom.targets_up().values()) == {"up"}, 60, "targets not all up")
             for customer_id in (987_654_321, 987_654_322):  # nothing online: the missing-share panel
                 assert httpx.post(f"{service.url}/predict", json={"customer_id": customer_id, "amount": 5.0}).is_success
-            _freshness(prom, project, timeline)
+            _freshness(prom, project, timeline, tmp_path / "scheduler.log")
             _drift(prom, trained_model, tmp_path, gateway, timeline)
             _accuracy(trained_model, tmp_path, gateway)
             _dashboards_have_data(prom)
@@ -136,11 +137,22 @@ def test_dashboards_populate_and_alerts_fire_and_resolve(
     assert {name for name, *_ in timeline.rows()} == FRESHNESS | DRIFT | LATENCY | ERRORS
 
 
-def _freshness(prom: Prometheus, project: IsolatedProject, timeline: AlertTimeline) -> None:
+def _freshness(prom: Prometheus, project: IsolatedProject, timeline: AlertTimeline, scheduler_log: Path) -> None:
     """The copied data ends at midnight, hours past the 2 min SLA; new upstream rows cure it."""
+    # The scheduler exports the view's newest event after its first run; a loaded machine may
+    # take a while, and without the series the rules have nothing to fire on.
+    newest = 'mlops_materialization_newest_event_timestamp_seconds{view="customer_stats"}'
+    prom.wait_until(lambda: bool(prom.query(newest)), 180, f"no {newest} from the scheduler")
     for name in FRESHNESS:
         timeline.induced[name] = time.monotonic()
-    prom.wait_firing(FRESHNESS, timeline)
+    try:
+        prom.wait_firing(FRESHNESS, timeline, timeout=180)
+    except AssertionError as error:
+        age = prom.query(f"time() - {newest}")
+        sla = prom.query("mlops_materialization_freshness_sla_seconds")
+        raise AssertionError(
+            f"{error}; age {age}; sla {sla}; scheduler log: {scheduler_log.read_text(errors='replace')[-3000:]}"
+        ) from None
     for name in FRESHNESS:
         timeline.cleared[name] = time.monotonic()
     project.run("data", "append")  # a new snapshot of every customer, stamped now
