@@ -1,6 +1,8 @@
 """``mlops data``: generate the example's offline data."""
 
 import json
+import signal
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -80,7 +82,6 @@ def append_command(
     ] = False,
 ) -> None:
     """Simulate the upstream feed: append a new snapshot of every customer, once or on an interval."""
-    import time
     from datetime import UTC
 
     from core.paths import ProjectPaths
@@ -91,6 +92,7 @@ def append_command(
         raise UserError(f"{target} does not exist: run `mlops data generate` first")
     if at is not None and every is not None:
         raise UserError("give either --at or --every, not both")
+    stop = _stop_on_interrupt() if every is not None else None
     while True:
         moment = (at if at.tzinfo else at.replace(tzinfo=UTC)) if at else datetime.now(UTC)
         try:
@@ -101,10 +103,25 @@ def append_command(
             typer.echo(json.dumps({"path": str(target), "snapshots": added, "at": moment.isoformat()}))
         else:
             typer.echo(f"appended {added:,} snapshots at {moment.isoformat()} to {target}")
-        if every is None:
+        if every is None or stop is None:
             return
-        try:
-            time.sleep(every.total_seconds())
-        except KeyboardInterrupt:
+        if stop.wait(every.total_seconds()):
             typer.echo("stopped appending: the freshness alert fires once the data is older than its SLA", err=as_json)
             return
+
+
+def _stop_on_interrupt() -> threading.Event:
+    """Turn Ctrl-C into a flag, so an append under way finishes its file before the loop stops.
+
+    A KeyboardInterrupt raised inside the write would leave the exit status 130 and, worse, could
+    cut the snapshot file short; the flag is only looked at between appends. A second Ctrl-C
+    interrupts at once, as a user pressing it twice expects.
+    """
+    stop = threading.Event()
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, interrupted)
+    return stop

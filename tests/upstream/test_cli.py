@@ -69,12 +69,15 @@ def test_every_streams_json_lines_until_interrupted(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         lines = [json.loads(process.stdout.readline()) for _ in range(2)]
-        process.send_signal(signal.SIGINT)  # lands in the sleep after the second append
+        process.send_signal(signal.SIGINT)  # in the sleep after the second append, or in the third append
         rest, err = process.communicate(timeout=60)
     finally:
         process.kill()
     customers = pd.read_parquet(path)["customer_id"].nunique()
     assert [line["snapshots"] for line in lines] == [customers, customers]
     assert lines[0]["at"] < lines[1]["at"]
-    assert process.returncode == 0 and rest == ""  # stdout stays pure JSON lines
+    # An interrupt during an append lets that append finish (and print its line) before stopping.
+    later = [json.loads(line) for line in rest.splitlines()]
+    assert len(later) <= 1 and all(line["snapshots"] == customers for line in later)
+    assert process.returncode == 0  # stdout stays pure JSON lines: the json.loads above parsed every one
     assert "stopped appending" in err
