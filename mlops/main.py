@@ -16,6 +16,7 @@ from monitoring.drift_cli import drift_command
 from monitoring.rollout_cli import analyze_command, status_command
 from monitoring.validate_cli import validate_command
 from pipeline.cli import app as pipeline_app
+from pipeline.retrain_cli import retrain_command
 from registry.cli import app as registry_app
 from registry.rollout_cli import app as rollout_app
 from stack.cli import app as stack_app
@@ -53,6 +54,7 @@ app.command("validate")(validate_command)
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(registry_app, name="registry")
 app.add_typer(pipeline_app, name="pipeline")
+app.command("retrain")(retrain_command)
 rollout_app.command("status")(status_command)
 rollout_app.command("analyze")(analyze_command)
 app.add_typer(rollout_app, name="rollout")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ConfigDict, Field
 
+from pipeline.retrain_policy import RetrainPolicy
 from pipeline.stages import Stage, StageBase, Strict
 from registry.rollout_policy import AnalysisPolicy
 
@@ -48,6 +49,9 @@ class PipelineDocument(Strict):
     rollback: RollbackPolicy | None = Field(default=None, description="Required: how a bad deploy is undone.")
     rollout: AnalysisPolicy | None = Field(
         default=None, description="Canary/shadow analysis policy (`mlops rollout`); absent means its defaults."
+    )
+    retrain: RetrainPolicy | None = Field(
+        default=None, description="Triggers and cool-down of `mlops retrain`; absent means its defaults."
     )
 
 

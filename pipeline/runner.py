@@ -9,6 +9,7 @@ if that fails and ``rollback.automatic`` is set, production moves back at once.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import lightgbm as lgb
@@ -28,6 +29,7 @@ from pipeline.stages import (
     ValidateStage,
 )
 from registry.client import open_client
+from registry.contract import PARAM_TRAINING_DATA_END
 from registry.lifecycle import Lifecycle
 from training.data_checks import DataValidationError, check_training_data
 from training.dataset import TrainingSet, feature_matrix, historical_features
@@ -63,11 +65,18 @@ class PipelineRunner:
     tracking_uri: str
     default_transactions: Path
     progress: Callable[[str], None] = lambda _: None
+    training_window: timedelta | None = None
+    """Keep only the transactions this close to the newest one (`mlops retrain`'s current window)."""
+    skip_types: frozenset[str] = frozenset()
+    """Stage types not to run (`mlops retrain` registers, then starts a canary instead of deploying)."""
     state: RunState = field(default_factory=RunState)
 
     def run(self) -> RunState:
         """Each stage in execution order; one that raises stops the run before anything after it."""
         for stage in self.definition.stages:
+            if stage.type in self.skip_types:
+                self.progress(f"[{stage.id}] {stage.type}: skipped")
+                continue
             self.progress(f"[{stage.id}] {stage.type}")
             getattr(self, f"_{stage.type}")(stage)
         return self.state
@@ -76,7 +85,12 @@ class PipelineRunner:
         path = Path(stage.params.transactions or self.default_transactions)
         if not path.exists():
             raise FileNotFoundError(f"no transactions at {path}: run `mlops data generate` first")
-        self.state.transactions = pd.read_parquet(path)
+        transactions = pd.read_parquet(path)
+        if self.training_window is not None and not transactions.empty:
+            since = transactions["event_timestamp"].max() - self.training_window
+            transactions = transactions[transactions["event_timestamp"] >= since].reset_index(drop=True)
+            self.progress(f"training window: {len(transactions):,} transactions since {since}")
+        self.state.transactions = transactions
 
     def _validate(self, stage: ValidateStage) -> None:
         assert self.state.transactions is not None
@@ -121,20 +135,38 @@ class PipelineRunner:
             return
         threshold, metric = gate.threshold, gate.metric
         if gate.compare_to_production:
-            baseline = self._production_metric(metric)
+            baseline = self._production_metric(metric, holdout)
             if baseline is not None:
                 threshold = max(threshold, baseline - gate.max_regression)
                 self.progress(f"production {metric} = {baseline:.4f}; gate threshold now {threshold:.4f}")
         self.state.verdict = judge(self.state.metrics, Gate(metric=metric, threshold=threshold))
         self.progress(self.state.verdict.describe())
 
-    def _production_metric(self, metric: str) -> float | None:
+    def _production_metric(self, metric: str, holdout: np.ndarray) -> float | None:
+        """Production's ``metric`` on this run's holdout; its recorded one if it cannot score these features.
+
+        On the same rows, or the comparison is unfair whenever the data moved: after drift, the
+        candidate's holdout holds the shifted rows that production's recorded evaluation never saw.
+        """
+        from inference.model import ModelUnavailableError, load_model
+
+        assert self.state.training_set is not None and self.state.features is not None
         lifecycle = Lifecycle(open_client(self.tracking_uri))
         try:
             current = lifecycle.client.get_model_version_by_alias(self.definition.model, PRODUCTION)
         except Exception:  # no model or no alias yet: nothing to compare against
             return None
+        try:
+            production = load_model(self.tracking_uri, self.definition.model, PRODUCTION)
+        except ModelUnavailableError:
+            production = None
+        if production is not None and production.features == self.state.training_set.model_features:
+            y = self.state.training_set.frame[LABEL].to_numpy()[holdout]
+            scores = np.asarray(production.booster.predict(self.state.features[holdout]))
+            self.progress(f"production (version {production.version}) scored on this run's holdout")
+            return evaluate(y, scores).as_dict()[metric]
         version = lifecycle.with_run_details(lifecycle.resolve(self.definition.model, str(current.version)))
+        self.progress(f"production (version {current.version}) has other inputs: its recorded {metric} is the bar")
         return version.metrics.get(metric)
 
     def _register(self, stage: RegisterStage) -> None:
@@ -147,6 +179,7 @@ class PipelineRunner:
             "holdout_share": state.config.holdout_share,
             "training_rows": int(state.masks[0].sum()),
             "pipeline": self.definition.name,
+            PARAM_TRAINING_DATA_END: pd.Timestamp(state.training_set.frame["event_timestamp"].max()).isoformat(),
         }
         state.registered = log_and_register(
             state.booster,

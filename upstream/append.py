@@ -17,11 +17,15 @@ import pandas as pd
 from upstream.generate import SNAPSHOT_COLUMNS
 
 
-def next_snapshots(latest: pd.DataFrame, at: datetime, rng: np.random.Generator) -> pd.DataFrame:
-    """One new snapshot per row of ``latest`` (each customer's newest), stamped ``at``."""
+def next_snapshots(latest: pd.DataFrame, at: datetime, rng: np.random.Generator, shift: float = 1.0) -> pd.DataFrame:
+    """One new snapshot per row of ``latest`` (each customer's newest), stamped ``at``.
+
+    ``shift`` multiplies the average order value, as a price change or a new currency
+    upstream would: the drift the monitoring and retraining loop exists to catch.
+    """
     n = len(latest)
     orders = rng.poisson(0.4, size=n)
-    aov = np.round(latest["avg_order_value"].to_numpy() * np.exp(rng.normal(0.0, 0.05, size=n)), 2)
+    aov = np.round(latest["avg_order_value"].to_numpy() * shift * np.exp(rng.normal(0.0, 0.05, size=n)), 2)
     stamp = pd.Timestamp(at).tz_convert("UTC") if pd.Timestamp(at).tzinfo else pd.Timestamp(at, tz="UTC")
     return pd.DataFrame(
         {
@@ -36,14 +40,16 @@ def next_snapshots(latest: pd.DataFrame, at: datetime, rng: np.random.Generator)
     )[list(SNAPSHOT_COLUMNS)]
 
 
-def append_snapshots(path: Path, at: datetime, seed: int | None = None) -> int:
+def append_snapshots(path: Path, at: datetime, seed: int | None = None, shift: float = 1.0) -> int:
     """Append a snapshot stamped ``at`` for every customer in ``path``; returns the rows added."""
+    if not shift > 0:
+        raise ValueError(f"the shift must be a positive factor, got {shift:g}")
     frame = pd.read_parquet(path)
     if frame.empty:
         raise ValueError(f"{path} has no snapshots to continue from: run `mlops data generate` first")
     ordered = frame.sort_values(["event_timestamp", "created_timestamp"])
     latest = ordered.drop_duplicates("customer_id", keep="last")
-    new = next_snapshots(latest, at, np.random.default_rng(seed))
+    new = next_snapshots(latest, at, np.random.default_rng(seed), shift)
     new["event_timestamp"] = new["event_timestamp"].astype(frame["event_timestamp"].dtype)
     new["created_timestamp"] = new["created_timestamp"].astype(frame["created_timestamp"].dtype)
     combined = pd.concat([frame, new], ignore_index=True)

@@ -77,6 +77,12 @@ def append_command(
     ] = None,
     at: Annotated[datetime | None, typer.Option(help="Event time of the new snapshots (UTC); default: now.")] = None,
     path: Annotated[Path | None, typer.Option(help="Snapshot file; default: the data folder's customer_stats.")] = None,
+    shift: Annotated[
+        float,
+        typer.Option(
+            min=0.01, help="Multiply the average order value by this factor (simulate upstream drift; 1 = none)."
+        ),
+    ] = 1.0,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per append (one document once; JSON lines with --every).")
     ] = False,
@@ -96,7 +102,7 @@ def append_command(
     while True:
         moment = (at if at.tzinfo else at.replace(tzinfo=UTC)) if at else datetime.now(UTC)
         try:
-            added = append_snapshots(target, moment)
+            added = append_snapshots(target, moment, shift=shift)
         except (OSError, ValueError) as error:
             raise UserError(f"cannot append to {target}: {error}") from error
         if as_json:
