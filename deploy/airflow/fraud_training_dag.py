@@ -52,7 +52,11 @@ def plan(pipeline: Path = PIPELINE, mlops: str = MLOPS) -> dict[str, Any]:
 
 try:
     from airflow import DAG
-    from airflow.operators.bash import BashOperator
+
+    try:
+        from airflow.providers.standard.operators.bash import BashOperator
+    except ImportError:  # Airflow 2 without the standard provider
+        from airflow.operators.bash import BashOperator
 except ImportError:  # imported outside Airflow (tests, docs): the plan above is all there is
     DAG = None
 

@@ -35,7 +35,11 @@ def task_plan(views: list[str] = VIEWS) -> list[dict[str, Any]]:
 
 try:
     from airflow import DAG
-    from airflow.operators.python import PythonOperator
+
+    try:
+        from airflow.providers.standard.operators.python import PythonOperator
+    except ImportError:  # Airflow 2 without the standard provider
+        from airflow.operators.python import PythonOperator
 except ImportError:  # imported outside Airflow (tests, docs)
     DAG = None
 

@@ -58,6 +58,7 @@ def test_each_overlay_renders_the_whole_deployment(rendered: list[Resource]) -> 
         ("HorizontalPodAutoscaler", "inference"),
         ("PodDisruptionBudget", "inference"),
         ("CronJob", "materialization"),
+        ("CronJob", "retrain"),
         ("Deployment", "mlflow"),
         ("Service", "mlflow"),
         ("ConfigMap", "mlops-settings"),
@@ -154,7 +155,7 @@ def test_command_lines_resolve_and_parse_with_the_real_clis(rendered: list[Resou
             argv = _resolved_args(rendered, container)  # a KeyError here is an undefined $(VAR)
             assert click_problems(cli_for(argv[0]), argv) == []
             checked += 1
-    assert checked == 3
+    assert checked == 4  # every container of our image; the retrain CronJob is the fourth
 
 
 def test_environment_references_are_defined_before_use(rendered: list[Resource]) -> None:

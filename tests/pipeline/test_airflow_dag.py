@@ -43,3 +43,13 @@ def test_dag_file_commands_run_as_written() -> None:
     result = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "valid (0 finding(s), strict)" in result.stdout
+
+
+def test_retrain_dag_runs_retrain_on_the_pipeline_file(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("fraud_retrain_dag", DAG_FILE.with_name("fraud_retrain_dag.py"))
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    plan = module.plan(tmp_path / "my pipeline.json", "/opt/venv/bin/mlops")
+    assert plan["bash_command"] == f"/opt/venv/bin/mlops retrain --pipeline '{tmp_path / 'my pipeline.json'}' --json"
+    assert plan["dag_id"] == "fraud_detector_retrain"
