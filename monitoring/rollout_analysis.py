@@ -7,6 +7,7 @@ requests and the rollout its minimum age, ``fail`` as soon as any check fails, `
 when every check passes; a rollout still short of data after ``max_duration_seconds`` fails.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +52,17 @@ class Verdict:
         return {"result": self.result, "checks": [check.__dict__ for check in self.checks]}
 
 
-def judge(production: VariantSample, candidate: VariantSample, age_seconds: float, policy: dict[str, Any]) -> Verdict:
-    """The verdict for a rollout ``age_seconds`` old under ``policy`` (an ``AnalysisPolicy`` dump)."""
+def judge(
+    production: VariantSample,
+    candidate: VariantSample,
+    age_seconds: float,
+    policy: dict[str, Any],
+    extra: Sequence[Check] = (),
+) -> Verdict:
+    """The verdict for a rollout ``age_seconds`` old under ``policy`` (an ``AnalysisPolicy`` dump).
+
+    ``extra`` checks (the labelled-accuracy one) count once the traffic minimums are met.
+    """
     enough = min(production.requests, candidate.requests) >= policy["min_requests"]
     if not enough or age_seconds < policy["min_duration_seconds"]:
         if age_seconds >= policy["max_duration_seconds"]:
@@ -77,4 +87,5 @@ def judge(production: VariantSample, candidate: VariantSample, age_seconds: floa
         checks.append(
             Check("score_ks", statistics.ks_statistic <= policy["max_score_ks"], f"KS {statistics.ks_statistic:.4f}")
         )
+    checks.extend(extra)
     return Verdict("pass" if all(check.passed for check in checks) else "fail", checks)

@@ -8,13 +8,14 @@ every verdict is kept on the model so ``mlops rollout status`` shows the latest.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from monitoring.prediction_logs import read_predictions
+from monitoring.rollout_accuracy import accuracy_check
 from monitoring.rollout_analysis import Verdict, judge
 from monitoring.rollout_samples import describe, variant_samples
 from monitoring.tables import DriftInputError
@@ -54,7 +55,16 @@ def _served(log_dir: Path, since: datetime) -> pd.DataFrame:
         return pd.DataFrame()  # nothing logged yet: the verdict is pending, not an error
 
 
-def assess(rollouts: Rollouts, name: str, log_dir: Path) -> Analysis | None:
+@dataclass(frozen=True)
+class LabelSource:
+    """Delayed labels for the accuracy check (`analyze --labels`)."""
+
+    frame: pd.DataFrame
+    label_column: str = "is_fraud"
+    tolerance: timedelta = timedelta(minutes=1)
+
+
+def assess(rollouts: Rollouts, name: str, log_dir: Path, labels: LabelSource | None = None) -> Analysis | None:
     """The verdict of the running rollout without acting on it; None when none runs."""
     state = rollouts.state(name)
     if state.mode is None or state.candidate is None or state.production is None:
@@ -62,8 +72,23 @@ def assess(rollouts: Rollouts, name: str, log_dir: Path) -> Analysis | None:
     started = datetime.fromisoformat(state.started_at) if state.started_at else datetime.now(UTC)
     age = (datetime.now(UTC) - started).total_seconds()
     policy = policy_from(state.policy or {}, f"{name} rollout policy tag").model_dump()
-    production, candidate = variant_samples(_served(log_dir, started), state.mode, state.production, state.candidate)
-    verdict = judge(production, candidate, age, policy)
+    served = _served(log_dir, started)
+    production, candidate = variant_samples(served, state.mode, state.production, state.candidate)
+    extra = []
+    if labels is not None:
+        extra.append(
+            accuracy_check(
+                served,
+                labels.frame,
+                mode=state.mode,
+                production=state.production,
+                candidate=state.candidate,
+                policy=policy,
+                label_column=labels.label_column,
+                tolerance=labels.tolerance,
+            )
+        )
+    verdict = judge(production, candidate, age, policy, extra)
     variants = {"production": describe(production), state.mode: describe(candidate)}
     return Analysis(state, age, variants, verdict)
 
@@ -75,9 +100,9 @@ def _reason(verdict: Verdict) -> str:
     return "analysis failed: " + "; ".join(failed)
 
 
-def analyze_once(rollouts: Rollouts, name: str, log_dir: Path) -> Analysis | None:
+def analyze_once(rollouts: Rollouts, name: str, log_dir: Path, labels: LabelSource | None = None) -> Analysis | None:
     """Assess, then promote on pass / abort on fail as the rollout's policy says; record the verdict."""
-    analysis = assess(rollouts, name, log_dir)
+    analysis = assess(rollouts, name, log_dir, labels)
     if analysis is None:
         return None
     verdict, state = analysis.verdict, analysis.state

@@ -1,6 +1,7 @@
 """``mlops rollout status`` and ``analyze``: the registry's rollout state joined with what was served."""
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,6 +10,10 @@ import typer
 from core.names import MODEL_NAME
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import pandas as pd
+
     from monitoring.rollout_analyze import Analysis
 
 NameOpt = Annotated[str, typer.Option("--name", help="Registered model name.")]
@@ -37,6 +42,19 @@ def _print(analysis: "Analysis") -> None:
         typer.echo(f"  {'ok  ' if check.passed else 'FAIL'} {check.name}: {check.detail}")
 
 
+def _labels(read: "Callable[[Path], pd.DataFrame]", path: Path, column: str) -> "pd.DataFrame":
+    from core.errors import UserError
+    from monitoring.tables import DriftInputError
+
+    try:
+        frame = read(path)
+    except DriftInputError as error:
+        raise UserError(str(error)) from error
+    if column not in frame.columns:
+        raise UserError(f"{path} has no column {column!r} (columns: {', '.join(map(str, frame.columns))})")
+    return frame
+
+
 def status_command(name: NameOpt = MODEL_NAME, log_dir: LogDirOpt = None, as_json: JsonOpt = False) -> None:
     """The variants, the canary weight, requests and metrics per variant so far, and the verdict (no action)."""
     from monitoring.rollout_analyze import assess
@@ -63,17 +81,26 @@ def analyze_command(
         float | None, typer.Option(min=0.1, help="Seconds between runs with --watch; default: the policy's.")
     ] = None,
     timeout: Annotated[float | None, typer.Option(min=0, help="With --watch: give up after this many seconds.")] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Delayed labels (.parquet or .csv) for the AUC check (policy max_auc_drop, significance)."),
+    ] = None,
+    label_column: Annotated[str, typer.Option(help="Label column of --labels (1 = fraud).")] = "is_fraud",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document per run.")] = False,
 ) -> None:
     """Judge the running rollout by its policy; promote on pass, abort on fail. Exit 1 when it failed."""
     import json
 
-    from monitoring.rollout_analyze import analyze_once
+    from monitoring.rollout_analyze import LabelSource, analyze_once
+    from monitoring.tables import read_table
     from registry.rollout_cli import run_rollouts
 
     folder, deadline = _log_dir(log_dir), None if timeout is None else time.monotonic() + timeout
+    source = None
     while True:
-        analysis = run_rollouts(lambda rollouts: analyze_once(rollouts, name, folder))
+        if labels is not None:  # re-read each run: labels keep arriving during a watch
+            source = LabelSource(_labels(read_table, labels, label_column), label_column)
+        analysis = run_rollouts(partial(analyze_once, name=name, log_dir=folder, labels=source))
         if analysis is None:
             typer.echo(json.dumps({"name": name, "mode": None}) if as_json else f"{name}: no rollout to analyze")
             return
