@@ -127,7 +127,7 @@ def source_columns(store: FeatureStore, view: FeatureView) -> tuple[list[str], l
     return list(join_keys), list(features), timestamp_field, created or None
 
 
-def write_latest_rows(store: FeatureStore, view: FeatureView, rows: pa.Table) -> None:
+def write_latest_rows(store: FeatureStore, view: FeatureView, rows: pa.Table, batch_rows: int = 20_000) -> None:
     """Write the latest row per entity exactly as Feast's local compute engine writes its output.
 
     Feast's engine hands its deduplicated rows through a pandas round trip (its default
@@ -136,17 +136,20 @@ def write_latest_rows(store: FeatureStore, view: FeatureView, rows: pa.Table) ->
     then one pipelined ``HSET`` per newer row). Doing the same steps here, on Feast's own
     functions, is what makes the Redis content byte-identical to ``feast materialize``
     (``tests/materialization/test_direct_equals_feast.py`` pins it), including an integer
-    column with nulls becoming floats on the way, as it does in Feast.
+    column with nulls becoming floats on the way, as it does in Feast. Rows are converted and
+    written ``batch_rows`` at a time (Feast's ``online_write_batch_size`` does the same), so
+    the protobufs of a large part never sit in memory at once.
     """
     from feast.utils import _convert_arrow_to_proto
 
     if rows.num_rows == 0:
         return
-    batch = pa.Table.from_pandas(rows.to_pandas()).combine_chunks().to_batches()[0]
+    table = pa.Table.from_pandas(rows.to_pandas()).combine_chunks()
     join_key_types = {column.name: column.dtype.to_value_type() for column in view.entity_columns}
-    data = _convert_arrow_to_proto(batch, view, join_key_types)
     online_store = store._get_provider().online_store
-    online_store.online_write_batch(config=store.config, table=view, data=data, progress=None)
+    for batch in table.to_batches(max_chunksize=batch_rows):  # protobufs of a batch at a time: bounded memory
+        data = _convert_arrow_to_proto(batch, view, join_key_types)
+        online_store.online_write_batch(config=store.config, table=view, data=data, progress=None)
 
 
 @contextmanager

@@ -90,7 +90,7 @@ def run_command(
     chunk_rows: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Source rows per Feast call, or per entity part with --engine direct (overrides config)."
+            min=1, help="Source rows per Feast call (--engine feast) or entities per part (direct; overrides config)."
         ),
     ] = None,
     engine: Annotated[

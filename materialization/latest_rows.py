@@ -49,32 +49,45 @@ class LatestRows:
         mapping = tuple(view.batch_source.field_mapping.items()) if view.batch_source else ()
         return cls(stats.files, tuple(join_keys), tuple(features), timestamp_field, created or None, mapping)
 
-    def parts(self, start: float, end: float, rows_per_part: int) -> int:
-        """How many entity parts keep each part's rows within ``rows_per_part`` (on average)."""
-        rows = FileSourceStats(self.files, self.timestamp_field).count_between(start, end)
-        return max(1, math.ceil(rows / rows_per_part))
+    def parts(self, start: float, end: float, entities_per_part: int) -> int:
+        """How many entity parts keep each part within ``entities_per_part`` entities (DuckDB's estimate)."""
+        keys = ", ".join(_quoted(key) for key in self.join_keys)
+        rows = self._run(
+            f"SELECT approx_count_distinct(hash({keys})) FROM read_parquet($files) WHERE {{in_range}}", start, end
+        )
+        return max(1, math.ceil(int(rows.column(0)[0].as_py() or 0) / entities_per_part))
 
     def part(self, start: float, end: float, index: int, parts: int) -> pa.Table:
-        """The newest row of every entity whose key hashes into part ``index`` of ``parts``."""
-        ts = _quoted(self.timestamp_field)
+        """The newest row of every entity whose key hashes into part ``index`` of ``parts``.
+
+        ``arg_max`` is a streaming aggregate: DuckDB keeps one row per entity of the part, so
+        memory follows the part's entities, not the history's rows. Its ordering key packs the
+        event timestamp (nanoseconds) above the created timestamp, a missing created timestamp
+        lowest, which is Feast's descending sort with nulls last.
+        """
         keys = ", ".join(_quoted(key) for key in self.join_keys)
-        order = f"{ts} DESC NULLS LAST"
-        columns = [*self.join_keys, *self.features, self.timestamp_field]
+        values = [*self.features, self.timestamp_field]
+        order = f"epoch_ns(CAST({_quoted(self.timestamp_field)} AS TIMESTAMP_NS))::HUGEINT * {1 << 64}"
         if self.created_timestamp_field:
-            order += f", {_quoted(self.created_timestamp_field)} DESC NULLS LAST"
-            columns.append(self.created_timestamp_field)
-        in_part = f" AND hash({keys}) % $parts = $index" if parts > 1 else ""
-        sql = (
-            f"SELECT {', '.join(_quoted(c) for c in columns)} FROM read_parquet($files)"
-            f" WHERE CAST({ts} AS TIMESTAMP) >= $start AND CAST({ts} AS TIMESTAMP) <= $end{in_part}"
-            f" QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"
+            values.append(self.created_timestamp_field)
+            created = f"epoch_ns(CAST({_quoted(self.created_timestamp_field)} AS TIMESTAMP_NS))"
+            order += f" + coalesce({created}, {-(1 << 63)})::HUGEINT"
+        packed = ", ".join(f"{_quoted(name)} := {_quoted(name)}" for name in values)
+        in_part = f" AND hash({keys}) % {parts} = {index}" if parts > 1 else ""
+        return self._run(
+            f"SELECT {keys}, unnest(arg_max(struct_pack({packed}), {order})) FROM read_parquet($files)"
+            f" WHERE {{in_range}}{in_part} GROUP BY {keys}",
+            start,
+            end,
         )
-        params: dict[str, object] = {"files": self.files, "start": _naive(start), "end": _naive(end)}
-        if parts > 1:
-            params |= {"parts": parts, "index": index}
+
+    def _run(self, sql: str, start: float, end: float) -> pa.Table:
+        """Run ``sql`` with Feast's range filter: ``CAST(ts AS TIMESTAMP)`` within naive UTC bounds, inclusive."""
+        ts = f"CAST({_quoted(self.timestamp_field)} AS TIMESTAMP)"
+        params = {"files": self.files, "start": _naive(start), "end": _naive(end)}
         with duckdb.connect() as db:
             db.execute("SET TimeZone = 'UTC'")
-            table = db.sql(sql, params=params).to_arrow_table()
+            table = db.sql(sql.format(in_range=f"{ts} >= $start AND {ts} <= $end"), params=params).to_arrow_table()
         mapping = dict(self.field_mapping)
         return table.rename_columns([mapping.get(name, name) for name in table.column_names]) if mapping else table
 

@@ -40,8 +40,8 @@ YAML_MEANINGS = {
     "interval": "Run every view this often (`mlops materialize schedule`); give either this or `cron`.",
     "cron": "Crontab expression (UTC) instead of `interval`.",
     "overlap": "Incremental runs re-read this much before the last run's end, to pick up late rows.",
-    "chunk_rows": "Upper bound of source rows per Feast call, or per entity part of the direct engine"
-    " (file sources, counted with DuckDB): bounds memory.",
+    "chunk_rows": "Upper bound of source rows per Feast call (`engine: feast`; file sources, counted with"
+    " DuckDB), or of entities per part (`engine: direct`, estimated by DuckDB): bounds memory.",
     "chunk_span": "Window length for sources whose rows cannot be counted cheaply (non-file sources).",
     "retries": "Retries of a failing window, with exponential backoff from `retry_backoff`.",
     "retry_backoff": "First backoff between retries; doubles each time.",

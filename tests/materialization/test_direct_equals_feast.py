@@ -36,7 +36,7 @@ def test_direct_engine_writes_exactly_what_feast_materialize_writes(
     ours = make_project("direct_ours")
     log = RunLog(tmp_path / "runs.db")
     parts: list[ChunkDone] = []
-    options = JobOptions(chunk_rows=1_000, engine="direct")
+    options = JobOptions(chunk_rows=300, engine="direct")
     outcomes = run_materialization(ours, log, end, start, options=options, on_chunk=parts.append)
 
     assert [(o.view, o.status) for o in outcomes] == [("customer_stats", "success")]
@@ -68,7 +68,7 @@ def test_an_interrupted_direct_backfill_resumes_at_the_next_entity_part(
 
     store = make_project("direct_resumed")
     log = RunLog(tmp_path / "runs.db")
-    options = JobOptions(chunk_rows=2_000, engine="direct")
+    options = JobOptions(chunk_rows=400, engine="direct")
     stop = threading.Event()
     first: list[ChunkDone] = []
 
