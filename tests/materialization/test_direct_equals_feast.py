@@ -88,3 +88,31 @@ def test_an_interrupted_direct_backfill_resumes_at_the_next_entity_part(
     assert [part.index for part in resumed] == list(range(2, first[0].total))
     assert online_rows(redis_client, "direct_resumed") == expected
     assert outcome.rows_read + sum(part.rows_read for part in first) == len(expected)
+
+
+def test_views_the_direct_engine_cannot_mirror_go_through_feast(make_project: ProjectFactory) -> None:
+    from feast import FeatureView, PushSource
+
+    from materialization.latest_rows import LatestRows, direct_unsupported
+
+    store = make_project("direct_eligible")
+    view = store.get_feature_view("customer_stats")
+    assert direct_unsupported(store, view) is None
+    query = LatestRows.of(store, view)
+    assert query is not None and query.join_keys == ("customer_id",)
+    assert query.created_timestamp_field == "created_timestamp"
+
+    written_back = view.__copy__()
+    written_back.offline = True
+    assert "offline store" in (direct_unsupported(store, written_back) or "")
+    pushed = FeatureView(
+        name="pushed",
+        entities=[store.get_entity("customer")],
+        schema=view.schema,
+        source=PushSource(name="push", batch_source=view.batch_source),
+        ttl=view.ttl,
+    )
+    assert direct_unsupported(store, pushed) is None  # a push source's batch source is still local Parquet
+    store.config.batch_engine_config = "spark.engine"
+    assert "compute engine" in (direct_unsupported(store, view) or "")
+    assert LatestRows.of(store, view) is None
