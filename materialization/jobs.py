@@ -113,7 +113,10 @@ def _run_view(
         log.abandon_unfinished(name, (window_start, window_end))
     run_id = log.start_run(name, kind, window_start, window_end)
     if options.engine == "direct":
-        query = LatestRows.of(store, view)
+        try:
+            query = LatestRows.of(store, view)
+        except Exception as error:  # the registry or the source's schema unreadable: fail this view only
+            return _fail(log, run_id, name, (window_start, window_end), 0, 0, 1, error)
         if query is not None:
             resume_of = (window_start, window_end) if start is not None else None
             return _run_direct(
