@@ -56,6 +56,11 @@ bench-batch: install
 bench-cli: install
 	$(VENV)/bin/python bench/cli_startup.py --runs 3
 
+# Issue 12, materialization: mlops materialize run (direct engine) against feast materialize, 5.27M rows.
+.PHONY: bench-materialize
+bench-materialize: install
+	$(VENV)/bin/python bench/materialize_throughput.py --customers 100000 --days 60 --short-days 15 --repeats 3
+
 # Stops only the redis-server that `mlops stack up` started.
 stop:
 	$(MLOPS) stack down

@@ -2,12 +2,15 @@
 
 Generates daily customer snapshots (default 100,000 customers x 60 days, about 5M source
 rows after churn and late sign-ups), starts its own redis-server on a free loopback port,
-and materializes the same range into two Feast projects of that Redis, one with each tool,
-for a short and a long history, so that peak memory can be compared as history grows.
-Each tool runs as a child process of a small wrapper that reports the child's peak RSS
+and materializes the same range into fresh Feast projects of that Redis, one per tool and
+run, for a short and a long history, so that peak memory can be compared as history grows:
+``feast materialize`` (the peer), ``mlops materialize run`` with its default direct engine
+and, with ``--windowed``, with ``--engine feast`` (Feast per window). Each tool runs as a
+child process of a small wrapper that reports the child's peak RSS
 (``getrusage(RUSAGE_CHILDREN)``); wall time includes each process's start-up (Feast's
-import), measured separately in the same run and printed as its own row. After each pair,
-2,000 sampled entity keys are read from both projects and must hold identical hashes.
+import), measured separately in the same run and printed as its own row. After each round,
+every entity key is read from each project and must hold a hash identical to Feast's
+(all fields, the ``_ts`` timestamp included). The table shows medians of ``--repeats``.
 
     .venv/bin/python bench/materialize_throughput.py                    # ~5M rows
     .venv/bin/python bench/materialize_throughput.py --customers 20000  # quicker
@@ -16,7 +19,7 @@ import), measured separately in the same run and printed as its own row. After e
 import argparse
 import json
 import os
-import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +66,8 @@ def main() -> None:
     parser.add_argument("--short-days", type=int, default=15, help="Short history for the memory comparison.")
     parser.add_argument("--chunk-rows", type=int, default=1_000_000)
     parser.add_argument("--timeout", type=float, default=1800.0, help="Per tool run, seconds.")
+    parser.add_argument("--repeats", type=int, default=1, help="Runs per tool and history; the table shows medians.")
+    parser.add_argument("--windowed", action="store_true", help="Also run the windowed engine (--engine feast).")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="materialize-bench-"))
@@ -86,6 +91,13 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+TOOLS = {
+    "feast": "peer: feast materialize",
+    "direct": "ours: mlops materialize run (direct engine)",
+    "windowed": "ours: mlops materialize run --engine feast",
+}
 
 
 def run(args: argparse.Namespace, workdir: Path, endpoint: "RedisEndpoint") -> list[Measurement]:  # noqa: F821
@@ -112,87 +124,80 @@ def run(args: argparse.Namespace, workdir: Path, endpoint: "RedisEndpoint") -> l
     startup, startup_rss = measured([sys.executable, "-c", "import feast.feature_store"], base_env, 300)
     results = [Measurement("start-up only (import feast)", 0, 0, startup, startup_rss)]
     end = datetime.now(UTC).replace(microsecond=0)
-    for history in (args.short_days, args.days):
+    tools = ["feast", "direct", *(["windowed"] if args.windowed else [])]
+    for history in dict.fromkeys((args.short_days, args.days)):
         start = end_day - timedelta(days=history - 1)
         source_rows = stats.count_between(start.timestamp(), end.timestamp())
-        stores = {}
-        for tool in ("feast", "ours"):
-            repo = write_repo(
-                workdir / f"{tool}{history}", f"{tool}{history}", connection_string=f"127.0.0.1:{endpoint.port}"
-            )
-            store = FeatureStore(repo_path=str(repo))
-            store.apply([customer, customer_stats])
-            stores[tool] = store
         span = [start.strftime("%Y-%m-%dT%H:%M:%S"), end.strftime("%Y-%m-%dT%H:%M:%S")]
-        commands = {
-            "feast": ([str(VENV_BIN / "feast"), "--chdir", str(stores["feast"].repo_path), "materialize", *span], {}),
-            "ours": (
-                [
-                    sys.executable,
-                    "-m",
-                    "mlops",
-                    "materialize",
-                    "run",
-                    "--backfill",
-                    *span,
-                    "--chunk-rows",
-                    str(args.chunk_rows),
-                ],
-                {
-                    "MLOPS_FEAST_REPO": str(stores["ours"].repo_path),
-                    "MLOPS_MATERIALIZATION_DB": str(workdir / f"runs{history}.db"),
-                },
-            ),
-        }
-        order = ["feast", "ours"] if history == args.short_days else ["ours", "feast"]
-        for tool in order:
-            argv, extra = commands[tool]
-            print(f"{tool}: {history} days, {source_rows:,} source rows ...", flush=True)
-            seconds, rss = measured(argv, {**base_env, **extra}, args.timeout)
-            label = (
-                "peer: feast materialize"
-                if tool == "feast"
-                else f"ours: mlops materialize run ({args.chunk_rows:,}-row windows)"
-            )
-            results.append(Measurement(label, history, source_rows, seconds, rss))
-        check_same(client, f"feast{history}", f"ours{history}", args.customers)
+        timings: dict[str, list[tuple[float, float]]] = {tool: [] for tool in tools}
+        for repeat in range(args.repeats):
+            order = tools if repeat % 2 == 0 else tools[::-1]
+            for tool in order:
+                project = f"{tool}{history}r{repeat}"  # a fresh project each time: nothing to skip in Redis
+                repo = write_repo(workdir / project, project, connection_string=f"127.0.0.1:{endpoint.port}")
+                FeatureStore(repo_path=str(repo)).apply([customer, customer_stats])
+                argv, extra = _command(tool, repo, span, args.chunk_rows, workdir / f"{project}.db")
+                print(f"{tool}: {history} days, {source_rows:,} source rows (repeat {repeat + 1}) ...", flush=True)
+                timings[tool].append(measured(argv, {**base_env, **extra}, args.timeout))
+            for tool in tools[1:]:
+                check_same(client, f"feast{history}r{repeat}", f"{tool}{history}r{repeat}", args.customers)
+        for tool in tools:
+            seconds = statistics.median(t for t, _ in timings[tool])
+            rss = statistics.median(r for _, r in timings[tool])
+            results.append(Measurement(TOOLS[tool], history, source_rows, seconds, rss))
     return results
 
 
+def _command(tool: str, repo: Path, span: list[str], chunk_rows: int, db: Path) -> tuple[list[str], dict[str, str]]:
+    if tool == "feast":
+        return [str(VENV_BIN / "feast"), "--chdir", str(repo), "materialize", *span], {}
+    engine = "direct" if tool == "direct" else "feast"
+    argv = [sys.executable, "-m", "mlops", "materialize", "run", "--backfill", *span]
+    argv += ["--chunk-rows", str(chunk_rows), "--engine", engine]
+    return argv, {"MLOPS_FEAST_REPO": str(repo), "MLOPS_MATERIALIZATION_DB": str(db)}
+
+
 def check_same(client: "object", peer: str, ours: str, customers: int) -> None:
-    """Sampled entity keys hold identical hashes in both projects (Feast's key encoding, v3)."""
+    """Every entity key (ids 1..customers) holds a byte-identical hash, all fields, in both projects."""
     from feast.infra.key_encoding_utils import serialize_entity_key
     from feast.protos.feast.types.EntityKey_pb2 import EntityKey
     from feast.protos.feast.types.Value_pb2 import Value
 
-    rng = random.Random(5)
-    ids = rng.sample(range(1, customers + 1), min(2000, customers))
-    pipe = client.pipeline(transaction=False)  # type: ignore[attr-defined]
-    for entity in ids:
-        key = serialize_entity_key(EntityKey(join_keys=["customer_id"], entity_values=[Value(int64_val=entity)]), 3)
-        pipe.hgetall(key + peer.encode())
-        pipe.hgetall(key + ours.encode())
-    replies = pipe.execute()
-    present = sum(1 for reply in replies[0::2] if reply)
-    mismatched = sum(1 for a, b in zip(replies[0::2], replies[1::2], strict=True) if a != b)
-    print(f"  {peer} vs {ours}: {len(ids)} sampled keys, {present} present, {mismatched} different", flush=True)
-    if mismatched:
+    present = mismatched = 0
+    for first in range(1, customers + 1, 10_000):
+        pipe = client.pipeline(transaction=False)  # type: ignore[attr-defined]
+        for entity in range(first, min(first + 10_000, customers + 1)):
+            key = serialize_entity_key(EntityKey(join_keys=["customer_id"], entity_values=[Value(int64_val=entity)]), 3)
+            pipe.hgetall(key + peer.encode())
+            pipe.hgetall(key + ours.encode())
+        replies = pipe.execute()
+        present += sum(1 for reply in replies[0::2] if reply)
+        mismatched += sum(1 for a, b in zip(replies[0::2], replies[1::2], strict=True) if a != b)
+    print(f"  {peer} vs {ours}: all {customers:,} keys, {present:,} present, {mismatched} different", flush=True)
+    if mismatched or not present:
         raise SystemExit("online values differ between the two tools")
 
 
 def print_table(rows: list[Measurement], args: argparse.Namespace) -> None:
     print()
-    print(f"materialize {args.customers:,} customers' daily snapshots into Redis (same data, same Redis, one run)")
+    print(
+        f"materialize {args.customers:,} customers' daily snapshots into Redis (same data, same Redis, one run;"
+        f" medians of {args.repeats})"
+    )
     header = (
-        f"| {'tool':<52} | {'history':>7} | {'source rows':>11} | {'wall s':>7} | {'rows/s':>9} | {'peak RSS MB':>11} |"
+        f"| {'tool':<46} | {'history':>7} | {'source rows':>11} | {'wall s':>7} | {'rows/s':>9} | {'peak RSS MB':>11} "
+        f"| {'x peer rows/s':>13} |"
     )
     print(header)
     print("|" + "|".join("-" * (len(cell)) for cell in header.split("|")[1:-1]) + "|")
+    peers = {m.history_days: m for m in rows if m.label == TOOLS["feast"]}
     for m in rows:
         history = f"{m.history_days}d" if m.history_days else "-"
         rate = f"{m.rows_per_second:,.0f}" if m.source_rows else "-"
-        cells = f"{m.source_rows:>11,} | {m.seconds:>7.1f} | {rate:>9} | {m.peak_rss_mb:>11,.0f}"
-        print(f"| {m.label:<52} | {history:>7} | {cells} |")
+        peer = peers.get(m.history_days)
+        ratio = f"{m.rows_per_second / peer.rows_per_second:.2f}x" if peer and m.source_rows else "-"
+        cells = f"{m.source_rows:>11,} | {m.seconds:>7.1f} | {rate:>9} | {m.peak_rss_mb:>11,.0f} | {ratio:>13}"
+        print(f"| {m.label:<46} | {history:>7} | {cells} |")
 
 
 if __name__ == "__main__":

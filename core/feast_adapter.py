@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 import mmh3
+import pyarrow as pa
 from feast import FeatureStore, FeatureView
 from feast.infra.key_encoding_utils import serialize_entity_key
 from feast.infra.online_stores.helpers import compute_versioned_name
@@ -111,6 +112,44 @@ def parse_redis_connection_string(connection_string: str) -> tuple[list[dict[str
     """
     nodes, options = RedisOnlineStore._parse_connection_string(connection_string)
     return list(nodes), dict(options)
+
+
+def source_columns(store: FeatureStore, view: FeatureView) -> tuple[list[str], list[str], str, str | None]:
+    """Join keys, features, event and created timestamp columns of ``view`` as named in its source.
+
+    Feast's own helper (field mappings reversed, entity-less dummy keys dropped), so a
+    query of ours reads the very columns Feast's materialization reads.
+    """
+    from feast.utils import _get_column_names
+
+    entities = [store.get_entity(name) for name in view.entities]
+    join_keys, features, timestamp_field, created = _get_column_names(view, entities)
+    return list(join_keys), list(features), timestamp_field, created or None
+
+
+def write_latest_rows(store: FeatureStore, view: FeatureView, rows: pa.Table, batch_rows: int = 20_000) -> None:
+    """Write the latest row per entity exactly as Feast's local compute engine writes its output.
+
+    Feast's engine hands its deduplicated rows through a pandas round trip (its default
+    backend), converts them with its own ``_convert_arrow_to_proto`` and gives them to the
+    online store's ``online_write_batch`` (one pipelined read of the stored ``_ts`` fields,
+    then one pipelined ``HSET`` per newer row). Doing the same steps here, on Feast's own
+    functions, is what makes the Redis content byte-identical to ``feast materialize``
+    (``tests/materialization/test_direct_equals_feast.py`` pins it), including an integer
+    column with nulls becoming floats on the way, as it does in Feast. Rows are converted and
+    written ``batch_rows`` at a time (Feast's ``online_write_batch_size`` does the same), so
+    the protobufs of a large part never sit in memory at once.
+    """
+    from feast.utils import _convert_arrow_to_proto
+
+    if rows.num_rows == 0:
+        return
+    table = pa.Table.from_pandas(rows.to_pandas()).combine_chunks()
+    join_key_types = {column.name: column.dtype.to_value_type() for column in view.entity_columns}
+    online_store = store._get_provider().online_store
+    for batch in table.to_batches(max_chunksize=batch_rows):  # protobufs of a batch at a time: bounded memory
+        data = _convert_arrow_to_proto(batch, view, join_key_types)
+        online_store.online_write_batch(config=store.config, table=view, data=data, progress=None)
 
 
 @contextmanager

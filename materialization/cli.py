@@ -1,6 +1,7 @@
 """``mlops materialize``: keep the online store current."""
 
 import contextlib
+import enum
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -11,6 +12,14 @@ import typer
 
 from core.durations import parse_duration
 from core.errors import UserError
+
+
+class Engine(enum.StrEnum):
+    """``mlops materialize run --engine`` (mirrors ``materialization.settings.ENGINES``)."""
+
+    direct = "direct"
+    feast = "feast"
+
 
 if TYPE_CHECKING:
     from feast import FeatureStore
@@ -79,7 +88,17 @@ def run_command(
     views: ViewsOption = None,
     config: ConfigOption = None,
     chunk_rows: Annotated[
-        int | None, typer.Option(min=1, help="Source rows per Feast call (overrides config).")
+        int | None,
+        typer.Option(
+            min=1, help="Source rows per Feast call (--engine feast) or entities per part (direct; overrides config)."
+        ),
+    ] = None,
+    engine: Annotated[
+        Engine | None,
+        typer.Option(
+            help="direct: latest row per entity once, each entity written once; feast: Feast per time window"
+            " (overrides config; default direct).",
+        ),
     ] = None,
     alert: Annotated[
         bool, typer.Option("--alert", help="Evaluate freshness and alert rules after the run (CronJob mode).")
@@ -88,7 +107,7 @@ def run_command(
         bool, typer.Option("--json", help="Print one JSON document at the end; progress goes to stderr.")
     ] = False,
 ) -> None:
-    """Materialize feature views through Feast in bounded windows (incrementally unless a start is given)."""
+    """Materialize feature views into the online store (incrementally unless a start is given)."""
     from materialization.jobs import ChunkDone, JobOptions, run_materialization
     from materialization.records import RunLog
 
@@ -118,6 +137,7 @@ def run_command(
         chunk_span=settings.chunk_span,
         retries=settings.retries,
         retry_backoff=settings.retry_backoff,
+        engine=engine.value if engine else settings.engine,
     )
     chunks: list[ChunkDone] = []
 

@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     finished_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_view ON chunks (view, window_end);
+CREATE TABLE IF NOT EXISTS entity_parts (
+    run_id INTEGER NOT NULL REFERENCES runs (id),
+    view TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    parts INTEGER NOT NULL,
+    finished_at REAL NOT NULL
+);
 """
 
 FINISHED = ("success", "failed", "interrupted")
@@ -124,6 +131,43 @@ class RunLog:
                 " newest_event = MAX(COALESCE(newest_event, ?), COALESCE(?, newest_event)) WHERE id = ?",
                 (rows_read, rows_written, newest, newest, run_id),
             )
+
+    def record_part(
+        self, run_id: int, view: str, part: int, parts: int, rows_read: int, rows_written: int, newest: float | None
+    ) -> None:
+        """One entity part of a direct run is in Redis; its rows count towards the run at once."""
+        with self._connect() as db:
+            db.execute("INSERT INTO entity_parts VALUES (?, ?, ?, ?, ?)", (run_id, view, part, parts, time.time()))
+            db.execute(
+                "UPDATE runs SET rows_read = rows_read + ?, rows_written = rows_written + ?,"
+                " newest_event = MAX(COALESCE(newest_event, ?), COALESCE(?, newest_event)) WHERE id = ?",
+                (rows_read, rows_written, newest, newest, run_id),
+            )
+
+    def record_window(self, run_id: int, view: str, start: float, end: float) -> None:
+        """The whole window of a direct run is done: one chunk row, as the windowed engine leaves per window.
+
+        Its row counts are already on the run (``record_part``); the chunk row carries them too,
+        summed from the run, so chunk-based readers (incremental start, freshness) see one engine.
+        """
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO chunks SELECT id, view, ?, ?, rows_read, rows_written, newest_event, ?"
+                " FROM runs WHERE id = ?",
+                (start, end, time.time(), run_id),
+            )
+
+    def parts_done(self, view: str, window_start: float, window_end: float, parts: int) -> set[int]:
+        """Entity parts that unfinished backfill runs of exactly this window, cut the same way, finished."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT p.part FROM entity_parts p JOIN runs r ON r.id = p.run_id WHERE p.view = ? AND p.parts = ?"
+                " AND r.kind = 'backfill' AND r.window_start = ? AND r.window_end = ? AND r.status != 'success'"
+                " AND r.id > COALESCE((SELECT MAX(id) FROM runs WHERE view = ? AND kind = 'backfill'"
+                " AND window_start = ? AND window_end = ? AND status = 'success'), 0)",
+                (view, parts, window_start, window_end, view, window_start, window_end),
+            ).fetchall()
+        return {int(row[0]) for row in rows}
 
     def finish_run(self, run_id: int, status: str, attempts: int, error: str | None = None) -> None:
         with self._connect() as db:

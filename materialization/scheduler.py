@@ -48,6 +48,7 @@ def job_options(settings: MaterializationSettings) -> JobOptions:
         chunk_span=settings.chunk_span,
         retries=settings.retries,
         retry_backoff=settings.retry_backoff,
+        engine=settings.engine,
     )
 
 

@@ -19,6 +19,7 @@ from core.paths import feast_repo_path
 from core.settings import ProjectSettings, environment_value
 
 CONFIG_ENV = "MLOPS_MATERIALIZATION_CONFIG"
+ENGINES = ("direct", "feast")
 
 
 class MaterializationEnvironment(ProjectSettings):
@@ -64,6 +65,8 @@ class MaterializationSettings:
     """Window length when the source's rows cannot be counted cheaply."""
     retries: int = 2
     retry_backoff: timedelta = timedelta(seconds=2)
+    engine: str = "direct"
+    """``direct``: latest row per entity once, each entity written once; ``feast``: Feast per window."""
     lock_ttl: timedelta = timedelta(minutes=10)
     metrics_port: int | None = 9108
     sla_overrides: dict[str, timedelta] = field(default_factory=dict)
@@ -125,6 +128,9 @@ def settings_from_mapping(raw: dict[str, Any]) -> MaterializationSettings:
         or alert_defaults.webhook_timeout,
         webhook_retries=_positive_int(alerts_raw, "webhook_retries", alert_defaults.webhook_retries, "alerts.", 0),
     )
+    engine = raw.get("engine", defaults.engine)
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     metrics_port = raw.get("metrics_port", defaults.metrics_port)
     if metrics_port is not None and (not isinstance(metrics_port, int) or not 0 <= metrics_port < 65536):
         raise ValueError(f"metrics_port: expected a port number or null, got {metrics_port!r}")
@@ -136,6 +142,7 @@ def settings_from_mapping(raw: dict[str, Any]) -> MaterializationSettings:
         chunk_span=_duration(raw, "chunk_span", defaults.chunk_span) or defaults.chunk_span,
         retries=_positive_int(raw, "retries", defaults.retries, minimum=0),
         retry_backoff=_duration(raw, "retry_backoff", defaults.retry_backoff) or defaults.retry_backoff,
+        engine=engine,
         lock_ttl=_duration(raw, "lock_ttl", defaults.lock_ttl) or defaults.lock_ttl,
         metrics_port=metrics_port,
         sla_overrides=overrides,

@@ -40,10 +40,14 @@ YAML_MEANINGS = {
     "interval": "Run every view this often (`mlops materialize schedule`); give either this or `cron`.",
     "cron": "Crontab expression (UTC) instead of `interval`.",
     "overlap": "Incremental runs re-read this much before the last run's end, to pick up late rows.",
-    "chunk_rows": "Upper bound of source rows per Feast call (file sources, counted with DuckDB): bounds memory.",
+    "chunk_rows": "Upper bound of source rows per Feast call (`engine: feast`; file sources, counted with"
+    " DuckDB), or of entities per part (`engine: direct`, estimated by DuckDB): bounds memory.",
     "chunk_span": "Window length for sources whose rows cannot be counted cheaply (non-file sources).",
     "retries": "Retries of a failing window, with exponential backoff from `retry_backoff`.",
     "retry_backoff": "First backoff between retries; doubles each time.",
+    "engine": "`direct`: latest row per entity over the range once (DuckDB), each entity written once through"
+    " Feast's write path; `feast`: Feast's `materialize` per window. Views `direct` cannot do exactly as Feast"
+    " would go through Feast.",
     "lock_ttl": "Lifetime of the Redis lock per view that keeps replicas from running one view twice.",
     "metrics_port": "Port of the scheduler's Prometheus `/metrics`; null (or `--metrics-port 0`) disables it.",
     "views.<view>.freshness_sla": "Freshness SLA of one view, overriding its Feast tag `freshness_sla`.",

@@ -1,4 +1,4 @@
-"""Chunked materialization writes exactly what one ``feast materialize`` call writes."""
+"""Chunked materialization (the windowed Feast engine) writes exactly what one ``feast materialize`` call writes."""
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,7 +23,7 @@ def test_chunked_run_writes_the_same_online_rows_as_one_feast_call(
     log = RunLog(tmp_path / "runs.db")
     windows = []
     outcomes = run_materialization(
-        chunked, log, end, start, options=JobOptions(chunk_rows=2_000), on_chunk=windows.append
+        chunked, log, end, start, options=JobOptions(chunk_rows=2_000, engine="feast"), on_chunk=windows.append
     )
 
     assert [(o.view, o.status) for o in outcomes] == [("customer_stats", "success")]
@@ -45,7 +45,9 @@ def test_chunked_run_writes_the_same_online_rows_as_one_feast_call(
     assert record.rows_written == latest_per_window
 
     # A rerun of the same range reads everything again and writes nothing: Feast keeps newer values.
-    again = run_materialization(chunked, log, end, start + timedelta(microseconds=1), options=JobOptions())
+    again = run_materialization(
+        chunked, log, end, start + timedelta(microseconds=1), options=JobOptions(engine="feast")
+    )
     assert again[0].rows_read > 0
     assert again[0].rows_written == 0
     assert online_rows(redis_client, "mat_chunked") == expected

@@ -1,4 +1,4 @@
-"""A run killed with SIGKILL mid-way, then run again, leaves the online store as a clean run does."""
+"""A windowed (Feast engine) run killed with SIGKILL mid-way, then run again, ends as a clean run does."""
 
 import signal
 import sqlite3
@@ -29,7 +29,7 @@ def test_a_killed_run_resumes_and_matches_a_clean_run(
     make_project: ProjectFactory, redis_client: redis.Redis, tmp_path: Path
 ) -> None:
     start, end = DATA_END - timedelta(days=30), datetime.now(UTC).replace(microsecond=0)
-    args = ["materialize", "run", "--backfill", iso(start), iso(end), "--chunk-rows", "3000"]
+    args = ["materialize", "run", "--backfill", iso(start), iso(end), "--chunk-rows", "3000", "--engine", "feast"]
     make_project("mat_clean").materialize(start_date=start, end_date=end)
 
     killed = make_project("mat_killed")
