@@ -24,6 +24,11 @@ EVENT_DATE = "event_date"
 """The partition key of a date-partitioned output: the UTC date of each row's timestamp."""
 PARTITION_ROWS = 1_000_000
 """Inputs with more rows than this are written partitioned by date unless told otherwise."""
+MIN_ROWS_PER_GROUP = 8192
+"""Rows the dataset writer gathers per date before writing a row group. Left to itself it writes a row group
+of every ~1,000-row slice and every open file keeps all its row groups' metadata until it closes (measured:
+140 row groups per date after 4M rows, RSS growing with the output); buffered memory is bounded by
+dates x this many rows."""
 
 
 def partial_path(output: Path) -> Path:
@@ -87,6 +92,7 @@ def write_by_date(temporary: Path, tables: Iterable[pa.Table], timestamp_column:
         partitioning=ds.partitioning(pa.schema([(EVENT_DATE, pa.date32())]), flavor="hive"),
         basename_template="part-{i}.parquet",
         preserve_order=True,
+        min_rows_per_group=MIN_ROWS_PER_GROUP,
         existing_data_behavior="error",
     )
 
