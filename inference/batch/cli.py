@@ -32,6 +32,14 @@ def batch_command(
         int, typer.Option(min=1, help="Rows per chunk of the local engine (bounds memory).")
     ] = 200_000,
     timestamp_column: Annotated[str, typer.Option(help="Input column holding each row's time.")] = "event_timestamp",
+    partition_by_date: Annotated[
+        bool | None,
+        typer.Option(
+            "--partition-by-date/--single-file",
+            help="Write a Parquet dataset partitioned by UTC event date (event_date=YYYY-MM-DD/), or one file; "
+            "default: partitioned when the input has over 1,000,000 rows (local engine).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document.")] = False,
 ) -> None:
     """Write the input rows with probability, model_name, model_version and one status column per feature."""
@@ -46,6 +54,7 @@ def batch_command(
         engine=engine,
         chunk_rows=chunk_rows,
         timestamp_column=timestamp_column,
+        partition_by_date=partition_by_date,
     )
     # Feast and MLflow print to stdout; with --json stdout holds the document alone.
     library_output = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()

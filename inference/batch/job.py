@@ -8,18 +8,18 @@ same job with the join in Spark SQL.
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 from feast import FeatureService, FeatureStore
 
 from core.errors import UserError
 from core.feature_store import require_applied
-from inference.batch.output import atomic_output, check_output
+from inference.batch.ibis_tables import released_ibis_tables
+from inference.batch.output import EVENT_DATE, PARTITION_ROWS, atomic_output, check_output, write_by_date, write_file
 from inference.batch.source import AMOUNT, CUSTOMER_ID, BatchInput, open_input
 from inference.batch.spark_partition import MODEL_NAME, MODEL_VERSION, PROBABILITY
 from inference.batch.statuses import status_column, view_statuses
@@ -41,6 +41,8 @@ class BatchRequest:
     """``local`` or ``spark``."""
     chunk_rows: int = 200_000
     timestamp_column: str = "event_timestamp"
+    partition_by_date: bool | None = None
+    """Write a dataset partitioned by event date; ``None``: when the input has over ``PARTITION_ROWS`` rows."""
 
 
 @dataclass
@@ -96,8 +98,18 @@ class ScoringPlan:
     def added_columns(self) -> tuple[str, ...]:
         return (PROBABILITY, MODEL_NAME, MODEL_VERSION, *(status_column(f) for f in self.feature_columns))
 
+    @property
+    def partitioned(self) -> bool:
+        """Whether the output is a date-partitioned dataset (see ``inference.batch.output``)."""
+        chosen = self.request.partition_by_date
+        if self.request.engine == "spark":
+            return False  # Spark writes a folder of part files; partitioning it by date is not built yet
+        return self.input.rows > PARTITION_ROWS if chosen is None else chosen
+
 
 def plan_run(request: BatchRequest, store: FeatureStore, load: Callable[[], LoadedModel]) -> ScoringPlan:
+    if request.engine == "spark" and request.partition_by_date:
+        raise UserError("--partition-by-date is for the local engine; the Spark engine writes a folder of part files")
     batch_input = open_input(request.input, request.timestamp_column)
     check_output(request.output, request.input)
     model = load()
@@ -108,7 +120,8 @@ def plan_run(request: BatchRequest, store: FeatureStore, load: Callable[[], Load
     except ModelIncompatibleError as error:
         raise UserError(str(error)) from error
     plan = ScoringPlan(request, batch_input, model, service, service_views(store, service))
-    clashes = [name for name in plan.added_columns if name in batch_input.schema.names]
+    added = (*plan.added_columns, EVENT_DATE) if plan.partitioned else plan.added_columns
+    clashes = [name for name in added if name in batch_input.schema.names]
     if clashes:
         raise UserError(f"input already has output column(s) {', '.join(clashes)}: rename them")
     return plan
@@ -116,24 +129,28 @@ def plan_run(request: BatchRequest, store: FeatureStore, load: Callable[[], Load
 
 def run_local(plan: ScoringPlan, store: FeatureStore, progress: Callable[[int, int], None]) -> BatchSummary:
     started = time.perf_counter()
-    seen = {view.name: first_seen(view) for view in plan.views}
     summary = BatchSummary(0, 0.0, plan.model.name, plan.model.version, "local")
     with atomic_output(plan.request.output) as temporary:
-        writer: pq.ParquetWriter | None = None
-        try:
-            for chunk in plan.input.chunks(plan.request.chunk_rows):
-                scored = score_chunk(plan, store, seen, chunk)
-                if writer is None:
-                    writer = pq.ParquetWriter(temporary, scored.schema)
-                writer.write_table(scored)
-                count_statuses(summary, scored.select(list(plan.added_columns[3:])).to_pandas())
-                summary.rows += chunk.num_rows
-                progress(summary.rows, plan.input.rows)
-        finally:
-            if writer is not None:
-                writer.close()
+        if plan.partitioned:
+            write_by_date(temporary, scored_chunks(plan, store, summary, progress), plan.request.timestamp_column)
+        else:
+            write_file(temporary, scored_chunks(plan, store, summary, progress))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def scored_chunks(
+    plan: ScoringPlan, store: FeatureStore, summary: BatchSummary, progress: Callable[[int, int], None]
+) -> Iterator[pa.Table]:
+    """The input's chunks scored one at a time, counted into ``summary`` as they go."""
+    seen = {view.name: first_seen(view) for view in plan.views}
+    for chunk in plan.input.chunks(plan.request.chunk_rows):
+        with released_ibis_tables():
+            scored = score_chunk(plan, store, seen, chunk)
+        count_statuses(summary, scored.select(list(plan.added_columns[3:])).to_pandas())
+        summary.rows += chunk.num_rows
+        progress(summary.rows, plan.input.rows)
+        yield scored
 
 
 def score_chunk(plan: ScoringPlan, store: FeatureStore, seen: dict[str, pd.Series], chunk: pa.Table) -> pa.Table:

@@ -56,9 +56,12 @@ class BatchInput:
 
 def _parquet_batches(files: list[str], schema: pa.Schema, batch_size: int) -> Iterator[pa.RecordBatch]:
     """File by file, row group by row group: the dataset scanner reads row groups ahead (measured
-    ~260 MB more at 10M rows in 1M-row groups), this reader holds one at a time."""
+    ~260 MB more at 10M rows in 1M-row groups), this reader holds one at a time. Without
+    ``pre_buffer=False`` the reader's read cache keeps every row group's bytes it has read until
+    the file is done (measured: Arrow's allocations +16 MB per million rows of a 10M-row file,
+    flat at 29 MB with it)."""
     for name in files:
-        with pq.ParquetFile(name) as parquet:
+        with pq.ParquetFile(name, pre_buffer=False) as parquet:
             for batch in parquet.iter_batches(batch_size=batch_size, columns=schema.names):
                 yield batch.cast(schema) if batch.schema != schema else batch
 
