@@ -21,8 +21,9 @@ from core.velocity import FEATURES as VELOCITY
 from inference.rollout_routing import in_canary
 from registry.lifecycle import Lifecycle
 from registry.rollout import Rollouts
+from stack.feast_repo import write_repo
 from stack.redis_server import LocalRedis
-from tests.conftest import DATA_END, SESSION_DIR, free_port, write_repo
+from tests.conftest import DATA_END, SESSION_DIR, free_port
 from tests.service_process import running_service
 from training.dataset import feature_matrix, historical_features
 from training.evaluation import Gate, evaluate, judge
@@ -33,10 +34,12 @@ from upstream.generate import GeneratedData
 pytestmark = pytest.mark.integration
 
 MODEL = "per_service_fraud"
+TOKEN = "per-service-token"
 WEIGHT = 50.0
 
 
-def _register(store: FeatureStore, data: GeneratedData, service: str) -> str:
+def _register(store: FeatureStore, data: GeneratedData, service: str, recorded: str | None = None) -> str:
+    """Train on ``service`` and register the version as trained on ``recorded`` (default: the same)."""
     labels = data.transactions.loc[:, ["customer_id", "event_timestamp", "amount", "is_fraud"]]
     training = historical_features(store, labels, store.get_feature_service(service))
     features, y = feature_matrix(training), training.frame["is_fraud"].to_numpy()
@@ -45,7 +48,7 @@ def _register(store: FeatureStore, data: GeneratedData, service: str) -> str:
     registered = log_and_register(
         booster,
         tracking_uri=os.environ["MLFLOW_TRACKING_URI"],
-        feature_service=service,
+        feature_service=recorded or service,
         features=training.model_features,
         params={},
         metrics=metrics,
@@ -65,8 +68,8 @@ def side_by_side(redis_server: LocalRedis, generated_data: GeneratedData, lifecy
 
     repo = write_repo(SESSION_DIR / "per-service", "fraud_per_service")
     store = FeatureStore(repo_path=str(repo))
-    objects = [customer, customer_stats, customer_txn_velocity_push, customer_txn_velocity]
-    store.apply([*objects, fraud_detector_v1, fraud_detector_v2])  # type: ignore[arg-type]
+    views = [customer_stats, customer_txn_velocity]
+    store.apply([customer, customer_txn_velocity_push, *views, fraud_detector_v1, fraud_detector_v2])
     store.materialize(DATA_END - timedelta(days=30), datetime.now(UTC), feature_views=["customer_stats"])
     stats = generated_data.customer_stats
     customers = sorted(
@@ -87,13 +90,31 @@ def side_by_side(redis_server: LocalRedis, generated_data: GeneratedData, lifecy
     v2 = _register(store, generated_data, "fraud_detector_v2")
     lifecycle.promote(MODEL, v1, "production", reason="per-service test baseline")
     Rollouts(lifecycle).start(MODEL, v2, canary_percent=WEIGHT, shadow=False)
-    env = {"MLOPS_MODEL_NAME": MODEL, "MLOPS_FEAST_REPO": str(repo), "MLOPS_PREDICTION_LOG_DIR": ""}
+    unknown = _register(store, generated_data, "fraud_detector_v1", recorded="fraud_detector_v9")
+    env = {
+        "MLOPS_MODEL_NAME": MODEL,
+        "MLOPS_FEAST_REPO": str(repo),
+        "MLOPS_PREDICTION_LOG_DIR": "",
+        "MLOPS_MODEL_POLL_INTERVAL_SECONDS": "0",
+        "MLOPS_ADMIN_TOKEN": TOKEN,
+    }
     with running_service(free_port(), env) as url:
         answers = [httpx.post(f"{url}/predict", json={"customer_id": c, "amount": 30.0}) for c in customers]
         batch = httpx.post(
             f"{url}/predict/batch", json={"items": [{"customer_id": c, "amount": 30.0} for c in customers]}
         )
-    return {"v1": v1, "v2": v2, "answers": answers, "batch": batch, "pushed": pushed.set_index("customer_id")}
+        lifecycle.promote(MODEL, unknown, "production", reason="a version trained on a service not applied")
+        reload = httpx.post(f"{url}/admin/reload", headers={"authorization": f"Bearer {TOKEN}"}, timeout=60)
+        after = (httpx.get(f"{url}/ready").json(), httpx.post(f"{url}/predict", json={"customer_id": 1, "amount": 3.0}))
+    return {
+        "v1": v1,
+        "v2": v2,
+        "answers": answers,
+        "batch": batch,
+        "pushed": pushed.set_index("customer_id"),
+        "reload": reload,
+        "after": after,
+    }
 
 
 def _booster(version: str) -> object:
@@ -123,3 +144,13 @@ def test_v1_production_and_v2_canary_each_score_their_own_features(side_by_side:
         else:
             assert not set(VELOCITY) & set(features)
             assert not set(VELOCITY) & set(answer["feature_status"])
+
+
+def test_a_version_trained_on_a_service_the_registry_lacks_is_refused(side_by_side: dict[str, object]) -> None:
+    reload: httpx.Response = side_by_side["reload"]  # type: ignore[assignment]
+    assert reload.status_code == 409, reload.text
+    assert "fraud_detector_v9" in reload.json()["error"] and "Feast registry" in reload.json()["error"]
+    after: tuple[dict[str, object], httpx.Response] = side_by_side["after"]  # type: ignore[assignment]
+    ready, answer = after
+    assert ready["model"] == f"{MODEL}:{side_by_side['v1']}"
+    assert answer.status_code == 200 and answer.json()["model_version"] in {side_by_side["v1"], side_by_side["v2"]}
