@@ -31,15 +31,19 @@ def open_serving_state(settings: ServiceSettings) -> ServingState:
     """Build everything a request needs; raises with a user-facing message when it cannot."""
     from feast import FeatureStore
 
-    from inference.model import check_compatible, load_model
+    from inference.feature_services import ServiceReaders
+    from inference.model import load_model
     from inference.online_features import OnlineFeatureReader
 
     store = FeatureStore(repo_path=str(settings.feast_repo))
     service = store.get_feature_service(settings.feature_service)
     reader = OnlineFeatureReader.from_store(store, service, timeout=settings.redis_timeout_seconds)
-    model = load_model(settings.mlflow_tracking_uri, settings.model_name, settings.model_alias)
-    check_compatible(model, settings.feature_service, reader.feature_names)
-    return ServingState(reader=reader, model=model, store=store)
+    services = ServiceReaders(store, reader, settings.feature_service)
+    model = load_model(
+        settings.mlflow_tracking_uri, settings.model_name, settings.model_alias, services.configured_service
+    )
+    services.resolve(model)  # the model reads the feature service it was trained with
+    return ServingState(reader=reader, model=model, store=store, services=services)
 
 
 def create_app(settings: ServiceSettings | None = None, state: ServingState | None = None) -> FastAPI:

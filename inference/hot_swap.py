@@ -103,8 +103,11 @@ class ModelWatcher:
             raise RegistryUnavailableError(str(error).splitlines()[0][:300]) from error
 
     def _load_and_warm(self, version: ModelVersion) -> LoadedModel:
-        candidate = load_model_version(self.settings.mlflow_tracking_uri, version)
-        check_compatible(candidate, self.settings.feature_service, self.state.reader.feature_names)
+        candidate = load_model_version(self.settings.mlflow_tracking_uri, version, self.settings.feature_service)
+        if self.state.services is not None:
+            self.state.services.resolve(candidate)  # its own feature service, which must be in the registry
+        else:
+            check_compatible(candidate, self.settings.feature_service, self.state.reader.feature_names)
         warm_up(candidate)
         return candidate
 

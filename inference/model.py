@@ -1,7 +1,9 @@
 """The production model, loaded from the MLflow registry, and the checks that guard it."""
 
 import json
+import logging
 from dataclasses import dataclass
+from functools import cached_property
 
 import lightgbm as lgb
 import numpy as np
@@ -11,6 +13,8 @@ from mlflow.exceptions import MlflowException
 from feature_repo.derived import REQUEST_FEATURES
 from registry.client import open_client
 from registry.contract import TAG_FEATURE_SERVICE, TAG_FEATURES
+
+logger = logging.getLogger("inference")
 
 
 class ModelUnavailableError(RuntimeError):
@@ -29,6 +33,11 @@ class LoadedModel:
     features: tuple[str, ...]
     booster: lgb.Booster
 
+    @cached_property
+    def store_features(self) -> tuple[str, ...]:
+        """The inputs read from the online store (the request features come last, see ``check_compatible``)."""
+        return self.features[: len(self.features) - len(REQUEST_FEATURES)]
+
     def predict(self, rows: np.ndarray) -> np.ndarray:
         """Probabilities for a float matrix in ``features`` order.
 
@@ -39,7 +48,7 @@ class LoadedModel:
         return np.asarray(self.booster.predict(rows, num_threads=1))
 
 
-def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
+def load_model(tracking_uri: str, name: str, alias: str, default_service: str | None = None) -> LoadedModel:
     client = open_client(tracking_uri)
     try:
         version = client.get_model_version_by_alias(name, alias)
@@ -47,19 +56,26 @@ def load_model(tracking_uri: str, name: str, alias: str) -> LoadedModel:
         raise ModelUnavailableError(
             f"no version of {name!r} has the alias {alias!r}: run `mlops train --promote` first"
         ) from error
-    return load_model_version(tracking_uri, version)
+    return load_model_version(tracking_uri, version, default_service)
 
 
-def load_model_version(tracking_uri: str, version: ModelVersion) -> LoadedModel:
-    """Load one registry version (the hot swap resolves the alias itself, then loads what it saw)."""
+def load_model_version(tracking_uri: str, version: ModelVersion, default_service: str | None = None) -> LoadedModel:
+    """Load one registry version (the hot swap resolves the alias itself, then loads what it saw).
+
+    A version without a recorded feature service is read through ``default_service`` when one
+    is given (the serving configuration's); without one it is refused.
+    """
     import mlflow.lightgbm
 
     name = version.name
     tags = version.tags or {}
-    if TAG_FEATURES not in tags or TAG_FEATURE_SERVICE not in tags:
+    service = tags.get(TAG_FEATURE_SERVICE, default_service)
+    if TAG_FEATURES not in tags or service is None:
         raise ModelUnavailableError(
             f"{name} version {version.version} has no recorded feature list; retrain it with `mlops train`"
         )
+    if TAG_FEATURE_SERVICE not in tags:
+        logger.warning("%s version %s records no feature service: reading it with %s", name, version.version, service)
     try:
         mlflow.set_tracking_uri(tracking_uri)
         booster = mlflow.lightgbm.load_model(f"models:/{name}/{version.version}")
@@ -70,7 +86,7 @@ def load_model_version(tracking_uri: str, version: ModelVersion) -> LoadedModel:
     return LoadedModel(
         name=name,
         version=str(version.version),
-        feature_service=tags[TAG_FEATURE_SERVICE],
+        feature_service=service,
         features=tuple(json.loads(tags[TAG_FEATURES])),
         booster=booster,
     )

@@ -94,6 +94,29 @@ class OnlineFeatureReader:
             self._client, config.project, join_key, views, config.entity_key_serialization_version
         )
 
+    def merged(self, other: "OnlineFeatureReader") -> "OnlineFeatureReader":
+        """One reader of both readers' views (a view both read: the union of its features), same client.
+
+        Lets a request that two models answer (production and a canary or shadow trained on
+        another feature service) read everything in one pipelined round trip.
+        """
+        if other._join_key != self._join_key:
+            raise ValueError(f"cannot read join keys {self._join_key} and {other._join_key} in one call")
+        views = {view.name: view for view in self._views}
+        for view in other._views:
+            mine = views.get(view.name)
+            if mine is None:
+                views[view.name] = view
+                continue
+            fields = dict(zip(mine.features, mine.hash_fields[:-1], strict=True))
+            fields.update(zip(view.features, view.hash_fields[:-1], strict=True))
+            views[view.name] = _ViewLayout(
+                view.name, tuple(fields), (*fields.values(), mine.hash_fields[-1]), mine.ttl_seconds
+            )
+        return OnlineFeatureReader(
+            self._client, self._project.decode(), self._join_key, list(views.values()), self._serialization_version
+        )
+
     def _redis_key(self, entity_id: int) -> bytes:
         return entity_key(self._join_key, entity_id, self._project, self._serialization_version)
 

@@ -119,7 +119,7 @@ class PredictionLog:
             records.append(self._buffer.popleft())
         if not records:
             return False
-        table = _typed(pa.Table.from_pylist(records))
+        table = _typed(_table(records))
         if self._writer is not None and not self._writer.schema.equals(table.schema):
             self._close_file()  # a new file per schema (a feature added by a new model version)
         if self._writer is None:
@@ -146,6 +146,18 @@ class PredictionLog:
         self._writer.close()
         self._open_path.rename(self._open_path.with_suffix(""))  # drop ".tmp": now complete and readable
         self._writer, self._open_path, self._rows_in_file = None, None, 0
+
+
+def _table(records: list[dict[str, Any]]) -> pa.Table:
+    """The records as a table with every column any of them has.
+
+    ``from_pylist`` takes the columns of the first record only: a canary on another feature
+    service logs columns production's records lack, which would be dropped.
+    """
+    if len(set().union(*records)) == len(records[0]):
+        return pa.Table.from_pylist(records)
+    columns = dict.fromkeys(name for record in records for name in record)
+    return pa.Table.from_pydict({name: [record.get(name) for record in records] for name in columns})
 
 
 def _typed(table: pa.Table) -> pa.Table:
@@ -207,8 +219,12 @@ def observe_predictions(
     *,
     single: bool,
     routed: "list[Routed] | None" = None,
+    extra_features: list[dict[str, float | None]] | None = None,
 ) -> None:
-    """Metrics for every prediction, and a log record each (batch items get ``<request id>-<index>``)."""
+    """Metrics for every prediction, and a log record each (batch items get ``<request id>-<index>``).
+
+    ``extra_features``: per response, inputs of a shadow on another feature service, logged beside production's.
+    """
     request_id = request_id_var.get()
     for name, version in {(r.model_name, r.model_version) for r in responses if r.variant == "production"}:
         record_model(name, version)
@@ -229,7 +245,7 @@ def observe_predictions(
                 model_name=response.model_name,
                 model_version=response.model_version,
                 probability=response.probability,
-                features=response.features,
+                features=response.features if extra_features is None else response.features | extra_features[index],
                 statuses={name: str(status) for name, status in response.feature_status.items()},
                 variant=response.variant,
                 score_ms=answer.score_ms if answer else None,

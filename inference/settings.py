@@ -13,7 +13,10 @@ from core.settings import ProjectSettings
 class ServiceSettings(ProjectSettings):
     """``mlops serve``: which model and features to serve, and the service's limits."""
 
-    feature_service: str = Field(default=FEATURE_SERVICE, description="Feast feature service the model reads.")
+    feature_service: str = Field(
+        default=FEATURE_SERVICE,
+        description="Feast feature service read at start-up, and by a model version that records none.",
+    )
     model_name: str = Field(default=MODEL_NAME, description="Registered model in MLflow.")
     model_alias: str = Field(default=PRODUCTION, description="Alias whose version is served.")
     redis_timeout_seconds: float = Field(

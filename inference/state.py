@@ -6,13 +6,16 @@ with while the next one gets the new version.
 """
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 
 from inference.model import LoadedModel
 from inference.online_features import OnlineFeatureReader
 from inference.rollout_models import RolloutModels
+
+if TYPE_CHECKING:
+    from inference.feature_services import ServiceReaders
 
 
 @dataclass
@@ -43,6 +46,8 @@ class ServingState:
     """The Feast FeatureStore the reader was built from (for /get-online-features); None in unit tests."""
     rollout: RolloutModels = field(default_factory=RolloutModels)
     """Canary and shadow candidates during a rollout (replaced whole by the rollout follower)."""
+    services: "ServiceReaders | None" = None
+    """Readers of each loaded model's own feature service; None (unit tests): every model reads ``reader``."""
 
 
 async def get_state(request: Request) -> ServingState:

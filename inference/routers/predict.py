@@ -9,6 +9,7 @@ from inference.metrics import FEATURE_LOOKUP_DURATION
 from inference.prediction_log import PredictionLogDep, RecordSink, observe_predictions
 from inference.responses import ValidatedJSONResponse, listed, one
 from inference.schemas import BatchPredictRequest, BatchPredictResponse, PredictRequest, PredictResponse
+from inference.scoring import feature_status, shadow_inputs
 from inference.state import ServingState, StateDep
 from inference.variants import score_routed, set_variant_headers
 
@@ -20,11 +21,14 @@ _UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "The onlin
 async def _predict(state: ServingState, items: list[PredictRequest], log: RecordSink | None) -> list[PredictResponse]:
     model = state.model  # read once: a concurrent hot swap must not mix two models in one answer
     rollout = state.rollout
-    reader = state.reader
+    customer_ids = [item.customer_id for item in items]
+    services = state.services
+    reader = state.reader if services is None else services.for_request(model, rollout, customer_ids)
     started = time.perf_counter()
-    vectors = await reader.read([item.customer_id for item in items])
+    vectors = await reader.read(customer_ids)
     FEATURE_LOOKUP_DURATION.observe(time.perf_counter() - started)
-    scored = score_routed(rollout, model, reader.feature_names, vectors, items)
+    read = reader.feature_names
+    scored = score_routed(rollout, model, read, vectors, items)
     responses = [
         PredictResponse(
             customer_id=item.customer_id,
@@ -33,11 +37,13 @@ async def _predict(state: ServingState, items: list[PredictRequest], log: Record
             model_version=result.model.version,
             variant=result.variant,
             features=dict(zip(result.model.features, result.inputs, strict=True)),
-            feature_status=dict(zip(reader.feature_names, vector.statuses, strict=True)),
+            feature_status=feature_status(result.model, read, vector),
         )
         for item, vector, result in zip(items, vectors, scored, strict=True)
     ]
-    observe_predictions(responses, log, single=len(items) == 1, routed=scored)
+    shadow = rollout.shadow
+    extra = None if shadow is None else shadow_inputs(shadow, model, read, vectors, [item.amount for item in items])
+    observe_predictions(responses, log, single=len(items) == 1, routed=scored, extra_features=extra)
     return responses
 
 
