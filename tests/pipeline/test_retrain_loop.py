@@ -8,6 +8,7 @@ run`, `mlops retrain` and `mlops rollout analyze`, each a subprocess with the pr
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,17 @@ def _traffic(client: Client, requests: list[tuple[int, float]]) -> list[Answer]:
 
 
 @pytest.fixture(scope="module")
-def loop(generated_data: GeneratedData, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def loop(generated_data: GeneratedData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("retrain-loop")
     project = make_isolated_project(folder, "retrain_loop")
+    try:
+        yield _walk(project, folder, generated_data)
+    finally:
+        project.redis.stop()
+
+
+def _walk(project: IsolatedProject, folder: Path, generated_data: GeneratedData) -> dict[str, Any]:
+    """The whole loop, recording what each step answered."""
     pipeline = _pipeline(folder)
     project.run("pipeline", "run", "--pipeline", str(pipeline))
     requests = _replay(generated_data)
