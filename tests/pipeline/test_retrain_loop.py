@@ -86,6 +86,8 @@ def _traffic(client: Client, requests: list[tuple[int, float]]) -> list[Answer]:
 def loop(generated_data: GeneratedData, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     folder = tmp_path_factory.mktemp("retrain-loop")
     project = make_isolated_project(folder, "retrain_loop")
+    # Its own MLflow backend too: the session's already holds versions of fraud_detector.
+    project.env["MLFLOW_TRACKING_URI"] = f"sqlite:///{folder / 'mlflow.db'}"
     try:
         yield _walk(project, folder, generated_data)
     finally:
