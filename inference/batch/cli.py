@@ -37,7 +37,7 @@ def batch_command(
         typer.Option(
             "--partition-by-date/--single-file",
             help="Write a Parquet dataset partitioned by UTC event date (event_date=YYYY-MM-DD/), or one file; "
-            "default: partitioned when the input has over 1,000,000 rows (local engine).",
+            "default: partitioned when the input has over 1,000,000 rows.",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON document.")] = False,

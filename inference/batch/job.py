@@ -102,14 +102,10 @@ class ScoringPlan:
     def partitioned(self) -> bool:
         """Whether the output is a date-partitioned dataset (see ``inference.batch.output``)."""
         chosen = self.request.partition_by_date
-        if self.request.engine == "spark":
-            return False  # Spark writes a folder of part files; partitioning it by date is not built yet
         return self.input.rows > PARTITION_ROWS if chosen is None else chosen
 
 
 def plan_run(request: BatchRequest, store: FeatureStore, load: Callable[[], LoadedModel]) -> ScoringPlan:
-    if request.engine == "spark" and request.partition_by_date:
-        raise UserError("--partition-by-date is for the local engine; the Spark engine writes a folder of part files")
     batch_input = open_input(request.input, request.timestamp_column)
     check_output(request.output, request.input)
     model = load()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from core.errors import UserError
 from inference.batch.job import MAX_ENTITY_ID, BatchSummary, ScoringPlan
-from inference.batch.output import atomic_output
+from inference.batch.output import EVENT_DATE, atomic_output
 from inference.batch.source import CUSTOMER_ID
 from inference.batch.spark_partition import (
     MODEL_NAME,
@@ -50,11 +50,25 @@ def run_spark(plan: ScoringPlan, progress: Callable[[int, int], None]) -> BatchS
     scored = joined.mapInPandas(scorer, schema=output_schema(rows, plan, input_columns))
     summary = BatchSummary(0, 0.0, plan.model.name, plan.model.version, "spark")
     with atomic_output(plan.request.output) as temporary:
-        scored.write.parquet(str(temporary))
+        if plan.partitioned:
+            by_date(scored, plan.request.timestamp_column).write.partitionBy(EVENT_DATE).parquet(str(temporary))
+        else:
+            scored.write.parquet(str(temporary))
         count_written(session, str(temporary), plan, summary)
     progress(summary.rows, plan.input.rows)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def by_date(scored: "DataFrame", timestamp_column: str) -> "DataFrame":
+    """``scored`` plus the UTC event date the local engine partitions by (the session's time zone is UTC).
+
+    Spark's writer drops the partition column from the files and writes one file per task and
+    date, like the local writer's ``event_date=YYYY-MM-DD/`` folders but without input order.
+    """
+    from pyspark.sql import functions as F
+
+    return scored.withColumn(EVENT_DATE, F.to_date(F.col(timestamp_column).cast("timestamp")))
 
 
 def check_rows(rows: "DataFrame") -> None:

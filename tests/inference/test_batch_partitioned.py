@@ -48,13 +48,3 @@ def test_a_date_partitioned_output_reads_back_as_the_single_file_output(
     assert len(restored) == len(expected) == len(frame) > 3000 * 2
     pd.testing.assert_frame_equal(restored, expected, check_exact=True)
     assert json.loads(parted.stdout)["statuses"] == json.loads(single.stdout)["statuses"]
-
-
-def test_the_spark_engine_refuses_an_explicit_partition_by_date(tmp_path: Path) -> None:
-    (tmp_path / "in.parquet").write_bytes(b"")
-    result = score(
-        "--input", tmp_path / "in.parquet", "--output", tmp_path / "o", "--engine", "spark", "--partition-by-date"
-    )
-    assert result.exit_code == 1
-    assert "error: --partition-by-date is for the local engine" in result.stderr
-    assert not (tmp_path / "o").exists()

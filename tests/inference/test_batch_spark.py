@@ -1,13 +1,15 @@
 """``mlops score batch --engine spark`` (PySpark local mode) writes what the local engine writes."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.dataset as ds
 import pytest
 
-from tests.inference.batch_inputs import error_lines, score
+from tests.inference.batch_inputs import error_lines, score, transactions_with_extras
 from tests.pit_oracle import FEATURES
 from training.run import TrainingOutcome
 from upstream.generate import GeneratedData
@@ -80,3 +82,33 @@ def test_spark_engine_refuses_null_ids_with_one_error_line_and_no_output(
     assert result.exit_code != 0
     assert error_lines(result) == ["error: input column customer_id has 1 null value(s)"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
+
+
+def test_a_date_partitioned_spark_output_holds_the_local_engines_rows_under_the_same_dates(
+    tmp_path: Path, spark: object, generated_data: GeneratedData, trained_model: TrainingOutcome
+) -> None:
+    frame = transactions_with_extras(generated_data)
+    frame.to_parquet(tmp_path / "in.parquet", index=False)
+    common = ("--input", tmp_path / "in.parquet", "--model-version", trained_model.registered.version)
+    local = score(*common, "--output", tmp_path / "local", "--partition-by-date", "--json")
+    on_spark = score(*common, "--output", tmp_path / "spark", "--engine", "spark", "--partition-by-date", "--json")
+    assert local.exit_code == 0 and on_spark.exit_code == 0, local.output + on_spark.output
+    assert json.loads(on_spark.stdout)["statuses"] == json.loads(local.stdout)["statuses"]
+    assert not (tmp_path / ".spark.partial").exists()
+
+    def folders(path: Path) -> list[str]:
+        return sorted(p.name for p in path.iterdir() if p.is_dir())
+
+    assert len(folders(tmp_path / "spark")) > 5 and folders(tmp_path / "spark") == folders(tmp_path / "local")
+    read = {
+        name: ds.dataset(tmp_path / name, format="parquet", partitioning="hive").to_table().to_pandas()
+        for name in ("local", "spark")
+    }
+    expected, actual = (read[name].sort_values("txn_id", ignore_index=True) for name in ("local", "spark"))
+    assert len(actual) == len(expected) == len(frame)
+    assert (actual["event_date"].astype(str) == expected["event_date"].astype(str)).all()
+    times = pd.to_datetime(actual["event_timestamp"], utc=True)
+    assert (actual["event_date"].astype(str) == times.dt.strftime("%Y-%m-%d")).all()  # under its own UTC date
+    np.testing.assert_allclose(actual["probability"], expected["probability"], rtol=0, atol=1e-9)
+    for column in ["txn_id", "customer_id", "amount", "note", *(f"{f}_status" for f in FEATURES)]:
+        assert actual[column].tolist() == expected[column].tolist(), column
