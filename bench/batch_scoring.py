@@ -8,6 +8,7 @@ compared on a sample of rows after the run.
 
     .venv/bin/python bench/batch_scoring.py                           # 1M rows
     .venv/bin/python bench/batch_scoring.py --rows 1000000 10000000 --paths local
+    .venv/bin/python bench/batch_scoring.py --rows 1000000 3000000 10000000 --paths local --layout single
 """
 
 import argparse
@@ -26,9 +27,10 @@ VENV_BIN = Path(sys.executable).parent
 PATHS = ("local", "spark", "naive")
 
 
-def command(path: str, source: Path, output: Path) -> list[str]:
+def command(path: str, source: Path, output: Path, layout: str | None = None) -> list[str]:
     if path == "naive":
         return [sys.executable, str(Path(__file__).parent / "batch_peer.py"), str(source), str(output)]
+    chosen = [] if layout is None else ["--single-file" if layout == "single" else "--partition-by-date"]
     return [
         str(VENV_BIN / "mlops"),
         "score",
@@ -39,6 +41,7 @@ def command(path: str, source: Path, output: Path) -> list[str]:
         str(output),
         "--engine",
         path,
+        *chosen,
     ]
 
 
@@ -87,6 +90,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--workdir", type=Path, help="Reuse (or create) this folder; default: a new temp folder.")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument(
+        "--layout",
+        choices=("single", "dated"),
+        help="One output file or a date-partitioned dataset (default: the command's rule, dated over 1M rows).",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="batch-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +106,7 @@ def main() -> None:
         outputs = {}
         for path in args.paths:
             output = workdir / f"out_{path}_{rows}" if path == "spark" else workdir / f"out_{path}_{rows}.parquet"
-            seconds, peak_mb = measured(command(path, source, output), env, args.timeout)
+            seconds, peak_mb = measured(command(path, source, output, args.layout), env, args.timeout)
             outputs[path] = output
             table.append((rows, path, seconds, rows / seconds, peak_mb))
             print(
