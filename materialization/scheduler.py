@@ -32,13 +32,17 @@ from materialization.records import RunLog, worker_id
 from materialization.settings import MaterializationSettings
 
 logger = logging.getLogger("materialization.scheduler")
+GRID_ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def trigger_for(settings: MaterializationSettings) -> BaseTrigger:
     if settings.cron:
         return CronTrigger.from_crontab(settings.cron, timezone=UTC)
     assert settings.interval is not None
-    return IntervalTrigger(seconds=settings.interval.total_seconds(), timezone=UTC)
+    # On a grid from a fixed origin, not from each process's start: every replica ticks at the
+    # same instants (an hourly job at :00, not at whatever minute a pod started), so the view's
+    # lock, not luck, decides which replica runs.
+    return IntervalTrigger(seconds=settings.interval.total_seconds(), start_date=GRID_ORIGIN, timezone=UTC)
 
 
 def job_options(settings: MaterializationSettings) -> JobOptions:
