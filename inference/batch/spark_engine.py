@@ -90,41 +90,65 @@ def check_rows(rows: "DataFrame") -> None:
 
 
 def join_view(session: "SparkSession", rows: "DataFrame", view: ViewSource) -> "DataFrame":
-    """``rows`` with the view's features as of each row's time (null past the TTL) and the first-seen time."""
+    """``rows`` with the view's features as of each row's time (null past the TTL) and the first-seen time.
+
+    An as-of join in one sort per customer, not a fan-out: source rows and the distinct
+    (customer, time) requests are stacked, ordered by time with a source row before a request
+    at the same instant (Feast's ``event_timestamp <= time``) and older created timestamps
+    first, and each request takes the last source row before it (``last(ignorenulls)`` over a
+    running window). Joining every request to all of its customer's earlier rows and ranking
+    them cost a row per (request, snapshot) pair: ~7,800 rows/s at 1M rows on ``local[2]``.
+    """
     import pyarrow.dataset as ds
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     source = read_frame(session, view.path, ds.dataset(view.path, format="parquet").schema, "parquet")
     created = F.col(view.created_timestamp_column) if view.created_timestamp_column else F.lit(None)
-    features = source.select(
+    names = [feature_column(f) for f in view.features]
+    values = source.select(
         F.col(view.join_key).cast("long").alias("__key"),
-        F.col(view.timestamp_field).cast("timestamp").alias("__event"),
+        F.col(view.timestamp_field).cast("timestamp").alias("__t"),
+        F.lit(0).alias("__kind"),
         created.cast("timestamp").alias("__created"),
-        *(F.col(f).alias(feature_column(f)) for f in view.features),
+        F.struct(
+            F.col(view.timestamp_field).cast("timestamp").alias("__event"),
+            *(F.col(f).alias(n) for f, n in zip(view.features, names, strict=True)),
+        ).alias("__row"),
     )
-    entities = rows.select(F.col(CUSTOMER_ID).cast("long").alias("__key"), F.col(TIME).alias("__at")).distinct()
-    condition = (features["__key"] == entities["__key"]) & (features["__event"] <= entities["__at"])
+    requests = rows.select(
+        F.col(CUSTOMER_ID).cast("long").alias("__key"),
+        F.col(TIME).alias("__t"),
+        F.lit(1).alias("__kind"),
+        F.lit(None).cast("timestamp").alias("__created"),
+        F.lit(None).cast(values.schema["__row"].dataType).alias("__row"),
+    ).distinct()
+    customer = Window.partitionBy("__key")
+    running = customer.orderBy("__t", "__kind", F.asc_nulls_first("__created")).rowsBetween(
+        Window.unboundedPreceding, Window.currentRow
+    )
+    stacked = values.unionByName(requests).select(
+        "__key",
+        "__t",
+        "__kind",
+        F.last("__row", ignorenulls=True).over(running).alias("__latest"),
+        F.min(F.when(F.col("__kind") == 0, F.col("__t"))).over(customer).alias(first_seen_column(view.name)),
+    )
+    current = F.col("__latest").isNotNull()
     if view.ttl is not None:
         ttl_micros = int(view.ttl.total_seconds() * 1_000_000)
-        condition &= F.unix_micros(features["__event"]) >= F.unix_micros(entities["__at"]) - ttl_micros
-    newest_first = Window.partitionBy("__key", "__at").orderBy(F.desc("__event"), F.desc_nulls_last("__created"))
-    latest = (
-        entities.alias("e")
-        .join(features.alias("f"), condition)
-        .select("e.__key", "e.__at", "f.__event", "f.__created", *(f"f.{feature_column(f)}" for f in view.features))
-        .withColumn("__rank", F.row_number().over(newest_first))
-        .where(F.col("__rank") == 1)
-        .drop("__rank", "__event", "__created")
+        current &= F.unix_micros(F.col("__latest.__event")) >= F.unix_micros(F.col("__t")) - ttl_micros
+    latest = stacked.where(F.col("__kind") == 1).select(
+        "__key",
+        F.col("__t").alias("__at"),
+        first_seen_column(view.name),
+        *(F.when(current, F.col(f"__latest.{n}")).alias(n) for n in names),
     )
-    first = features.groupBy("__key").agg(F.min("__event").alias(first_seen_column(view.name)))
     keyed = rows.withColumn("__key", F.col(CUSTOMER_ID).cast("long"))
     return (
         keyed.join(latest, (keyed["__key"] == latest["__key"]) & (keyed[TIME] == latest["__at"]), "left")
         .drop(latest["__key"])
-        .drop("__at")
-        .join(first, "__key", "left")
-        .drop("__key")
+        .drop("__at", "__key")
     )
 
 
