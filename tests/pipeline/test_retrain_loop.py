@@ -47,11 +47,18 @@ RETRAIN = {
 
 
 def _pipeline(folder: Path) -> Path:
-    """The shipped pipeline with a faster train stage and a rollout policy a test can satisfy."""
+    """The shipped pipeline with a faster train stage, a lower bar and a rollout policy a test can satisfy.
+
+    The loop is under test, not the model: the synthetic data moves with the calendar, and a
+    60-round model on it scored auc 0.845 one day, under the shipped 0.85. The gate still holds
+    the candidate within ``max_regression`` of production on the same holdout.
+    """
     document = json.loads((REPO_ROOT / "pipeline.json").read_text())
     for stage in document["stages"]:
         if stage["type"] == "train":
             stage["params"]["num_boost_round"] = 60
+        if stage["type"] == "evaluate" and stage["params"].get("gate"):
+            stage["params"]["gate"]["threshold"] = 0.75
     document["rollout"], document["retrain"] = ROLLOUT, RETRAIN
     path = folder / "pipeline.json"
     path.write_text(json.dumps(document))
