@@ -66,6 +66,11 @@ bench-materialize: install
 bench-push: install
 	$(VENV)/bin/python bench/push_throughput.py --rows 20000 --batch 1 100 1000 --concurrency 1 8
 
+# Issue 13: mlops stream run's event-to-online lag at a steady 1,000 events/s, its drain rate, and feast serve's /push per event.
+.PHONY: bench-stream
+bench-stream: install
+	$(VENV)/bin/python bench/stream_lag.py --rate 1000 --seconds 30 --drain-events 50000
+
 # Stops only the redis-server that `mlops stack up` started.
 stop:
 	$(MLOPS) stack down
