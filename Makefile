@@ -61,6 +61,16 @@ bench-cli: install
 bench-materialize: install
 	$(VENV)/bin/python bench/materialize_throughput.py --customers 100000 --days 60 --short-days 15 --repeats 3
 
+# Issue 13: POST /push rows/s against feast serve's /push (batch 1/100/1000, c=1/8), own throwaway stack.
+.PHONY: bench-push
+bench-push: install
+	$(VENV)/bin/python bench/push_throughput.py --rows 20000 --batch 1 100 1000 --concurrency 1 8
+
+# Issue 13: mlops stream run's event-to-online lag at a steady 1,000 events/s, its drain rate, and feast serve's /push per event.
+.PHONY: bench-stream
+bench-stream: install
+	$(VENV)/bin/python bench/stream_lag.py --rate 1000 --seconds 30 --drain-events 50000
+
 # Stops only the redis-server that `mlops stack up` started.
 stop:
 	$(MLOPS) stack down

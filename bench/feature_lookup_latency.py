@@ -5,13 +5,16 @@ Both servers read the same Redis and registry (the checkout's prepared state: ru
 with worker recycling off (``--max-requests 0``, its best case). For each concurrency the same
 seeded sequence of one-entity requests goes to both servers in interleaved rounds; every answer
 is checked after the clock stops, and before timing both must return the same feature names.
+``--throwaway`` builds a private stack instead (its own redis-server, data, registry and model
+under a temp folder, as bench/prediction_log_overhead.py does), so no prepared checkout is needed.
 
-    .venv/bin/python bench/feature_lookup_latency.py --requests 1000 --concurrency 1 8
+    .venv/bin/python bench/feature_lookup_latency.py --requests 1000 --concurrency 1 8 [--throwaway]
 """
 
 import argparse
 import asyncio
 import math
+import os
 import random
 import sys
 import time
@@ -35,6 +38,7 @@ def _servers(log_dir: Path) -> dict[str, ServerProcess]:
     serve = [str(VENV_BIN / "mlops"), "serve", "--host", LOOPBACK, "--port", str(ours), "--log-level", "warning"]
     feast = [str(VENV_BIN / "feast"), "serve", "--host", LOOPBACK, "--port", str(peer), "--no-access-log"]
     feast_env = {"XDG_RUNTIME_DIR": str(runtime)}
+    feast_repo = Path(os.environ.get("MLOPS_FEAST_REPO", REPO_ROOT))  # a throwaway stack's repository
     return {
         "ours": ServerProcess("ours", serve, ours, "/ready", REPO_ROOT, log_dir),
         "feast": ServerProcess(
@@ -42,7 +46,7 @@ def _servers(log_dir: Path) -> dict[str, ServerProcess]:
             [*feast, "--max-requests", "0"],
             peer,
             "/health",
-            REPO_ROOT,
+            feast_repo,
             log_dir,
             feast_env,
         ),
@@ -90,9 +94,16 @@ def main() -> int:
     parser.add_argument("--feature-service", default="fraud_detector_v1")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--time-limit", type=float, default=300.0)
+    parser.add_argument("--throwaway", action="store_true", help="Build a private stack instead of the checkout's.")
     args = parser.parse_args()
     bodies = _bodies(args.requests + args.warmup, args.seed, args.feature_service)
     with make_log_dir() as log_name:
+        redis = None
+        if args.throwaway:
+            from prediction_log_overhead import build_stack
+
+            print("building a throwaway stack (redis, data, feast, model) ...", file=sys.stderr)
+            redis = build_stack(Path(log_name) / "stack")
         servers = _servers(Path(log_name))
         try:
             for server in servers.values():
@@ -118,6 +129,8 @@ def main() -> int:
         finally:
             for server in servers.values():
                 server.stop()
+            if redis is not None:
+                redis.stop()  # type: ignore[attr-defined]
     rows = with_ratios(
         [summarise(n, LABELS[n], c, rounds) for c, by in results.items() for n, rounds in by.items() if rounds], "ours"
     )

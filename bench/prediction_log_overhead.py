@@ -54,20 +54,24 @@ def build_stack(folder: Path) -> object:
 
     redis = LocalRedis(RedisEndpoint(LOOPBACK, redis_port), folder / "redis")
     redis.start()
-    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    data = generate(GeneratorConfig(customers=2000, days=10, end=end, seed=5))
-    paths = ProjectPaths.from_env()
-    paths.offline.mkdir(parents=True, exist_ok=True)
-    data.customer_stats.to_parquet(paths.customer_stats, index=False)
-    data.transactions.to_parquet(paths.transactions, index=False)
-    repo = write_repo(folder / "repo", "log_bench")
-    store = FeatureStore(repo_path=str(repo))
-    store.apply([customer, customer_stats, fraud_detector_v1])
-    store.materialize(start_date=end - timedelta(days=30), end_date=datetime.now(UTC))
-    run_training(
-        store, data.transactions, feature_service="fraud_detector_v1", tracking_uri=ensure_backend(),
-        gate=Gate("auc", 0.5), config=TrainingConfig(num_boost_round=60), promote=True,
-    )  # fmt: skip
+    try:
+        end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        data = generate(GeneratorConfig(customers=2000, days=10, end=end, seed=5))
+        paths = ProjectPaths.from_env()
+        paths.offline.mkdir(parents=True, exist_ok=True)
+        data.customer_stats.to_parquet(paths.customer_stats, index=False)
+        data.transactions.to_parquet(paths.transactions, index=False)
+        repo = write_repo(folder / "repo", "log_bench")
+        store = FeatureStore(repo_path=str(repo))
+        store.apply([customer, customer_stats, fraud_detector_v1])
+        store.materialize(start_date=end - timedelta(days=30), end_date=datetime.now(UTC))
+        run_training(
+            store, data.transactions, feature_service="fraud_detector_v1", tracking_uri=ensure_backend(),
+            gate=Gate("auc", 0.5), config=TrainingConfig(num_boost_round=60), promote=True,
+        )  # fmt: skip
+    except BaseException:
+        redis.stop()  # a failed build must not leave its redis-server behind
+        raise
     return redis
 
 

@@ -1,7 +1,11 @@
 """Push ingestion: validate a Feast ``/push`` body against its push source, then write through Feast.
 
-The write is ``FeatureStore.push`` itself, so the bytes in Redis (and the rows appended to
-the batch source) are exactly what Feast writes. What Feast does not do is check the rows
+The write is Feast's own push (``FeatureStore.push_async`` for ``to: online``, an async
+Redis pipeline on the event loop, where the Feast installed has it; ``FeatureStore.push`` in a
+thread otherwise and for the offline modes), so the bytes in Redis (and the rows appended to
+the batch source) are exactly what Feast writes. Like Feast, the registry comes from its cache
+unless the body says ``allow_registry_cache: false`` (Feast still re-reads a file registry when
+the file changes, so a ``feast apply`` is seen on the next push). What Feast does not do is check the rows
 first: ``feast serve`` writes what it can and fails half-way or stores a wrong type. Here
 every column is checked against the schema of the feature views the push source feeds
 before anything is written, and a failure names the column.
@@ -17,6 +21,7 @@ import pandas as pd
 from feast import FeatureStore, FeatureView
 from feast.data_source import PushMode, PushSource
 from feast.types import Float32, Float64, Int32, Int64
+from starlette.concurrency import run_in_threadpool
 
 _INT_LIMITS = {Int64: 2**63, Int32: 2**31}
 _FLOATS = (Float32, Float64)
@@ -43,11 +48,12 @@ class PushSchema:
     columns: dict[str, Any]
 
 
-def push_schema(store: FeatureStore, push_source_name: str) -> PushSchema:
+def push_schema(store: FeatureStore, push_source_name: str, allow_cache: bool = True) -> PushSchema:
     """The union of the columns of every feature view fed by ``push_source_name``."""
+    listed = [*store.list_feature_views(allow_cache=allow_cache), *store.list_stream_feature_views(allow_cache)]
     views: list[FeatureView] = [
         view
-        for view in [*store.list_feature_views(), *store.list_stream_feature_views()]
+        for view in listed
         if isinstance(view.stream_source, PushSource) and view.stream_source.name == push_source_name
     ]
     if not views:
@@ -120,10 +126,32 @@ def _timestamp(value: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def write(store: FeatureStore, source: str, frame: pd.DataFrame, mode: PushMode) -> None:
-    """Feast's own push path (blocking: run it in a thread)."""
+def _write_blocking(store: FeatureStore, source: str, frame: pd.DataFrame, mode: PushMode, cached: bool) -> None:
     if mode is PushMode.ONLINE:
-        store.push(source, frame, to=mode)
+        store.push(source, frame, allow_registry_cache=cached, to=mode)
         return
     with _offline_lock:
-        store.push(source, frame, to=mode)
+        store.push(source, frame, allow_registry_cache=cached, to=mode)
+
+
+def _writes_async(store: FeatureStore) -> bool:
+    """The check ``feast serve``'s /push makes (the provider's async write support), plus the method's presence."""
+    if not hasattr(store, "push_async"):
+        return False
+    try:
+        return bool(store._get_provider().async_supported.online.write)
+    except AttributeError:  # a Feast whose providers do not declare async support
+        return False
+
+
+async def write(store: FeatureStore, source: str, frame: pd.DataFrame, mode: PushMode, cached: bool = True) -> None:
+    """Feast's own push path: ``push_async`` for ``to: online`` (no thread), ``push`` in a thread otherwise.
+
+    ``push_async`` skips what ``push`` does after the write for feature services marked
+    ``precompute_online`` (none here: the shipped services read the views directly). A Feast
+    without ``push_async``, or an online store without async writes, gets the blocking push.
+    """
+    if mode is PushMode.ONLINE and _writes_async(store):
+        await store.push_async(source, frame, allow_registry_cache=cached, to=mode)
+        return
+    await run_in_threadpool(_write_blocking, store, source, frame, mode, cached)

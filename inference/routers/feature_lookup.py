@@ -102,10 +102,15 @@ class GetOnlineFeaturesResponse(BaseModel):
 
 
 def _requested(state: ServingState, body: GetOnlineFeaturesRequest) -> list[tuple[str, tuple[str, ...]]]:
-    """(view, features) pairs in request order; 404 naming a feature service the registry lacks."""
+    """(view, features) pairs in request order; 404 naming a feature service the registry lacks.
+
+    The service comes from Feast's cached registry, not a re-read of the registry per request:
+    with the file registry Feast re-reads it only when the file changed (``feast apply``) or
+    its ``cache_ttl_seconds`` passed, so an applied service is still seen on the next request.
+    """
     if body.feature_service is not None:
         try:
-            service = state.store.get_feature_service(body.feature_service)
+            service = state.store.get_feature_service(body.feature_service, allow_cache=True)
         except Exception as error:  # Feast raises its own not-found types
             raise HTTPException(404, f"feature_service: unknown feature service {body.feature_service}") from error
         return [(p.name, tuple(f.name for f in p.features)) for p in service.feature_view_projections]

@@ -45,9 +45,13 @@ async def push(body: PushRequest, state: StateDep) -> PushResponse:
 
     if state.store is None:
         raise HTTPException(503, "the feature store is not open")
+    cached = body.allow_registry_cache
     try:
         mode = push_mode(body.to)
-        schema = await run_in_threadpool(push_schema, state.store, body.push_source_name)
+        if cached:  # Feast's cached registry: no file read, so no thread hop
+            schema = push_schema(state.store, body.push_source_name)
+        else:
+            schema = await run_in_threadpool(push_schema, state.store, body.push_source_name, False)
         frame = validated_frame(schema, body.df)
     except PushRejected as error:
         if error.status != 422:
@@ -55,7 +59,7 @@ async def push(body: PushRequest, state: StateDep) -> PushResponse:
         location = ("body", *error.field.split("."))  # e.g. df.amount -> body, df, amount
         raise RequestValidationError([{"type": "value_error", "loc": location, "msg": str(error)}]) from error
     try:
-        await run_in_threadpool(write, state.store, body.push_source_name, frame, mode)
+        await write(state.store, body.push_source_name, frame, mode, cached)
     except OSError as error:
         raise HTTPException(503, f"the offline store is unavailable: {error.strerror or error}") from error
     return PushResponse(push_source_name=body.push_source_name, rows=len(frame), to=body.to)

@@ -108,6 +108,23 @@ def test_online_push_writes_the_bytes_feast_serve_writes(ours: str, feast_serve:
     assert looked_up["results"][1]["values"] == [99.99, 112.49, 124.99]
 
 
+@pytest.mark.parametrize("to", ["online", "online_and_offline"])
+def test_allow_registry_cache_false_reads_the_registry_and_writes_the_same_row(
+    ours: str, push_redis: LocalRedis, to: str
+) -> None:
+    """Feast's flag is honoured both ways: the uncached path (a registry re-read) writes what the cached one does."""
+    ids = [900_401 if to == "online" else 900_402]
+    at = datetime.now(UTC).replace(microsecond=0)
+    cached = {"push_source_name": PUSH_SOURCE, "df": _rows(ids, at), "to": to}
+    assert httpx.post(f"{ours}/push", json=cached, timeout=60).status_code == 200
+    written = _stored(push_redis, ids)
+    _clear(push_redis, ids)
+    response = httpx.post(f"{ours}/push", json={**cached, "allow_registry_cache": False}, timeout=60)
+    assert response.status_code == 200, response.text
+    assert _stored(push_redis, ids) == written
+    assert len(written[0]) == 5
+
+
 def test_offline_push_appends_the_rows_to_the_history(ours: str) -> None:
     history = ProjectPaths.from_env().customer_txn_velocity
     before = len(pd.read_parquet(history))
