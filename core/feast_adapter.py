@@ -168,3 +168,17 @@ def wrapped_online_write(
         yield
     finally:
         del online_store.online_write_batch
+
+
+def writes_online_async(store: FeatureStore) -> bool:
+    """Whether ``store`` can push online without a thread: the check ``feast serve``'s /push makes.
+
+    That is ``push_async`` on the store plus the provider declaring async online writes; a Feast
+    or provider without either answers False, and the caller falls back to the blocking push.
+    """
+    if not hasattr(store, "push_async"):
+        return False
+    try:
+        return bool(store._get_provider().async_supported.online.write)
+    except AttributeError:  # a Feast whose providers do not declare async support
+        return False

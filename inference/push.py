@@ -23,6 +23,8 @@ from feast.data_source import PushMode, PushSource
 from feast.types import Float32, Float64, Int32, Int64
 from starlette.concurrency import run_in_threadpool
 
+from core.feast_adapter import writes_online_async
+
 _INT_LIMITS = {Int64: 2**63, Int32: 2**31}
 _FLOATS = (Float32, Float64)
 TIMESTAMP = "timestamp"
@@ -134,16 +136,6 @@ def _write_blocking(store: FeatureStore, source: str, frame: pd.DataFrame, mode:
         store.push(source, frame, allow_registry_cache=cached, to=mode)
 
 
-def _writes_async(store: FeatureStore) -> bool:
-    """The check ``feast serve``'s /push makes (the provider's async write support), plus the method's presence."""
-    if not hasattr(store, "push_async"):
-        return False
-    try:
-        return bool(store._get_provider().async_supported.online.write)
-    except AttributeError:  # a Feast whose providers do not declare async support
-        return False
-
-
 async def write(store: FeatureStore, source: str, frame: pd.DataFrame, mode: PushMode, cached: bool = True) -> None:
     """Feast's own push path: ``push_async`` for ``to: online`` (no thread), ``push`` in a thread otherwise.
 
@@ -151,7 +143,7 @@ async def write(store: FeatureStore, source: str, frame: pd.DataFrame, mode: Pus
     ``precompute_online`` (none here: the shipped services read the views directly). A Feast
     without ``push_async``, or an online store without async writes, gets the blocking push.
     """
-    if mode is PushMode.ONLINE and _writes_async(store):
+    if mode is PushMode.ONLINE and writes_online_async(store):
         await store.push_async(source, frame, allow_registry_cache=cached, to=mode)
         return
     await run_in_threadpool(_write_blocking, store, source, frame, mode, cached)
