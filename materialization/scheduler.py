@@ -167,14 +167,12 @@ def run_scheduler(
         timezone=UTC,
     )
     for view in selected:
-        scheduler.add_job(
-            job,
-            trigger_for(settings),
-            args=[view],
-            id=view,
-            name=f"materialize {view}",
-            next_run_time=datetime.now(UTC),
-        )
+        # The grid job keeps its trigger's own first fire time: APScheduler computes each next
+        # fire from the previous one, so a first run forced to "now" would shift every later tick
+        # off the grid. The catch-up run at start-up is a separate one-off job; the single worker
+        # thread runs it and the grid job one after the other, never both at once.
+        scheduler.add_job(job, trigger_for(settings), args=[view], id=view, name=f"materialize {view}")
+        scheduler.add_job(job, args=[view], id=f"{view}:startup", name=f"materialize {view} at start-up")
     scheduler.start()
     logger.info("scheduler %s started for %s", worker_id(), ", ".join(selected))
     while not job.stop.wait(0.5):

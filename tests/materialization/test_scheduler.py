@@ -1,6 +1,7 @@
 """The scheduler: a Redis lock per view across replicas, and a clean stop on SIGTERM."""
 
 import itertools
+import re
 import signal
 import sqlite3
 import subprocess
@@ -80,6 +81,10 @@ def test_two_schedulers_never_run_the_same_view_at_once_and_stop_cleanly(
     text = "".join(log.read_text() for log in logs)
     assert codes == [0, 0], text[-3000:]
     assert "another scheduler holds its lock" in text
+    # Both replicas tick on the same grid of whole seconds, not at their start time plus k seconds:
+    # that alignment, not luck, is what makes the lock the arbiter.
+    ticks = re.findall(r'Running job "materialize customer_stats \(trigger: interval.*\(scheduled at ([^)]+)\)', text)
+    assert len(ticks) >= 2 and all(re.fullmatch(r"\S+ \d\d:\d\d:\d\d\+00:00", tick) for tick in ticks), ticks
     runs = _runs(db)
     assert len(runs) >= 2
     assert all(status in {"success", "interrupted"} for _, _, _, status in runs), runs
