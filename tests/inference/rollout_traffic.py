@@ -74,6 +74,13 @@ class Client:
 
         self._until(answered, times, timeout)
 
+    def settle_canary(self, version: str | None, times: int = 8, timeout: float = 60) -> None:
+        """Until ``times`` /admin/model answers in a row (any worker) hold canary ``version``.
+
+        For a canary whose every answer fails over to production, where no answer shows it.
+        """
+        self._until(lambda: self.admin_model()["rollout"]["canary_version"] == version, times, timeout)
+
     def settle_shadow(self, version: str | None, times: int = 8, timeout: float = 60) -> None:
         """Until ``times`` /admin/model answers in a row (any worker) hold shadow ``version``."""
         self._until(lambda: self.admin_model()["rollout"]["shadow_version"] == version, times, timeout)

@@ -58,3 +58,27 @@ def test_a_canary_like_production_is_promoted_and_the_verdicts_are_audited(
     assert len(aborted) == 1 and aborted[0].reason.startswith("analysis failed: ") and "score_ks" in aborted[0].reason
     assert len(promoted) == 1 and promoted[0].reason.startswith("analysis passed: ")
     assert promoted[0].to_version == rollout_life["v2"]
+
+
+def test_a_canary_whose_requests_fail_is_aborted_on_the_error_rate_and_production_answers_them(
+    rollout_life: dict[str, Any],
+) -> None:
+    analysis = rollout_life["failing_canary_analysis"]
+    last = _last(analysis)
+    assert analysis["exit_code"] == 1
+    assert (last["action"], last["verdict"]["result"], last["candidate"]) == (
+        "aborted",
+        "fail",
+        rollout_life["bad_shadow"],
+    )
+    checks = {check["name"]: check for check in last["verdict"]["checks"]}
+    assert not checks["error_rate"]["passed"]
+    canary, production = last["variants"]["canary"], last["variants"]["production"]
+    assert canary["errors"] >= 20 and canary["error_rate"] == 1.0  # amount 20 extrapolates past 1 every time
+    assert production["errors"] == 0
+    answers = rollout_life["failing_canary_answers"]
+    assert len(answers) >= 120
+    assert {(answer.status, answer.variant, answer.version) for answer in answers} == {
+        (200, "production", rollout_life["v1"])
+    }
+    assert all(0.0 <= answer.probability <= 1.0 for answer in answers)
