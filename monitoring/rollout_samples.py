@@ -3,7 +3,7 @@
 Only rows logged since the rollout started and answered by the versions it compares count:
 the production version for production, the candidate for the canary (``variant ==
 "canary"``) or the shadow (``shadow_score``). A canary error is a row whose assigned canary
-failed (``canary_error``; production answered it), a shadow error a row whose shadow raised
+failed (``canary_error``; the production version answered it), a shadow error a row whose shadow raised
 or scored outside [0, 1] (``shadow_error``; records that skipped a full shadow queue are not
 the model's fault and are left out). Latency is the model call (``score_ms``); a shadow is
 scored in batches off the response path, so its latency is not compared.
@@ -43,7 +43,7 @@ def variant_samples(
     base = VariantSample(_floats(by_production["score"]), _floats(_column(by_production, "score_ms")), 0)
     if mode == CANARY:
         answered = frame[(version == candidate) & (variant == CANARY)]
-        errors = int(canary_error.notna().sum())
+        errors = int((canary_error.notna() & (version == production)).sum())
         return base, VariantSample(_floats(answered["score"]), _floats(_column(answered, "score_ms")), errors)
     shadowed = frame[_column(frame, "shadow_version").astype(str) == candidate]
     shadow_error = _column(shadowed, "shadow_error")

@@ -134,7 +134,9 @@ class Rollouts:
         if target.gate == "failed":
             raise RegistryError(f"{name} {target.ref} failed its evaluation gate: it may not take traffic")
         mode = SHADOW if shadow else CANARY
-        started = datetime.now(UTC).isoformat(timespec="seconds")
+        # Microseconds, not seconds: the analysis counts log rows from this instant, and a
+        # rollout started right after another must not inherit the last second of its rows.
+        started = datetime.now(UTC).isoformat(timespec="microseconds")
         # Tags first, alias last: a service that sees the alias also sees its weight and policy.
         self.client.set_registered_model_tag(name, TAG_ROLLOUT_STARTED_AT, started)
         self.client.set_registered_model_tag(name, TAG_CANARY_WEIGHT, f"{canary_percent or 0:g}")

@@ -22,6 +22,7 @@ def test_canary_rows_errors_and_other_versions_are_told_apart() -> None:
             _row("2", "canary", 0.9),
             _row("3", "canary", 0.5),  # an older canary: not this rollout's candidate
             _row("7", "production", 0.4),  # another production version
+            _row("7", "production", 0.5, canary_error="ValueError: boom"),  # another rollout's canary failed
         ]
     )
     production, canary = variant_samples(frame, "canary", "1", "2")

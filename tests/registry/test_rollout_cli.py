@@ -1,6 +1,7 @@
 """`mlops rollout start|status|promote|abort` against the real MLflow backend: aliases, tags, audit."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from typer.testing import CliRunner
@@ -56,7 +57,11 @@ def test_canary_then_promote_archives_and_shadow_then_abort_leaves_production(ru
     assert "at most 100" in error_line("rollout", "start", "--version", "v2", "--canary", "150")
     assert "already production" in error_line("rollout", "start", "--version", "v1", "--canary", "5")
 
+    before = datetime.now(UTC)
     started = ok_json("rollout", "start", "--version", "v2", "--canary", "20", "--reason", "try v2")
+    # The analysis window opens at started_at: truncated to the second it would take in the
+    # rows of whatever ran up to a second before (the CI failure of the rollout-life fixture).
+    assert before <= datetime.fromisoformat(str(lifecycle.model(MODEL).tags["rollout.started_at"])) <= datetime.now(UTC)
     assert (started["stage"], started["from_version"], started["to_version"]) == ("canary", v1, v2)
     status = ok_json("rollout", "status")
     assert (status["mode"], status["candidate"], status["production"], status["canary_weight"]) == (
