@@ -74,16 +74,17 @@ class Client:
 
         self._until(answered, times, timeout)
 
-    def settle_canary(self, version: str | None, times: int = 8, timeout: float = 60) -> None:
-        """Until ``times`` /admin/model answers in a row (any worker) hold canary ``version``.
+    def settle_canary(self, version: str | None) -> None:
+        """Until every worker holds canary ``version``: for a canary whose every answer fails over to production."""
+        self._settle_held("canary_version", version)
 
-        For a canary whose every answer fails over to production, where no answer shows it.
-        """
-        self._until(lambda: self.admin_model()["rollout"]["canary_version"] == version, times, timeout)
+    def settle_shadow(self, version: str | None) -> None:
+        """Until every worker holds shadow ``version`` (no answer shows a shadow)."""
+        self._settle_held("shadow_version", version)
 
-    def settle_shadow(self, version: str | None, times: int = 8, timeout: float = 60) -> None:
-        """Until ``times`` /admin/model answers in a row (any worker) hold shadow ``version``."""
-        self._until(lambda: self.admin_model()["rollout"]["shadow_version"] == version, times, timeout)
+    def _settle_held(self, key: str, version: str | None, times: int = 8, timeout: float = 60) -> None:
+        """Until ``times`` /admin/model answers in a row (any worker) hold ``version`` under ``rollout.<key>``."""
+        self._until(lambda: self.admin_model()["rollout"][key] == version, times, timeout)
 
     @staticmethod
     def _until(check: Any, times: int, timeout: float) -> None:

@@ -16,15 +16,17 @@ def _last(analysis: dict[str, Any]) -> dict[str, Any]:
     return last
 
 
-def test_a_canary_scoring_everything_high_is_aborted_on_its_score_distribution(rollout_life: dict[str, Any]) -> None:
-    analysis = rollout_life["bad_canary_analysis"]
+def _aborted(analysis: dict[str, Any], candidate: str) -> dict[str, Any]:
+    """The last run, after asserting it failed the verdict and aborted ``candidate`` (exit 1)."""
     last = _last(analysis)
     assert analysis["exit_code"] == 1
-    assert (last["action"], last["verdict"]["result"], last["candidate"]) == (
-        "aborted",
-        "fail",
-        rollout_life["bad_canary"],
-    )
+    assert (last["action"], last["verdict"]["result"], last["candidate"]) == ("aborted", "fail", candidate)
+    return last
+
+
+def test_a_canary_scoring_everything_high_is_aborted_on_its_score_distribution(rollout_life: dict[str, Any]) -> None:
+    analysis = rollout_life["bad_canary_analysis"]
+    last = _aborted(analysis, rollout_life["bad_canary"])
     failed = {check["name"] for check in last["verdict"]["checks"] if not check["passed"]}
     assert {"score_ks", "score_psi"} <= failed
     assert "error_rate" not in failed
@@ -63,14 +65,7 @@ def test_a_canary_like_production_is_promoted_and_the_verdicts_are_audited(
 def test_a_canary_whose_requests_fail_is_aborted_on_the_error_rate_and_production_answers_them(
     rollout_life: dict[str, Any],
 ) -> None:
-    analysis = rollout_life["failing_canary_analysis"]
-    last = _last(analysis)
-    assert analysis["exit_code"] == 1
-    assert (last["action"], last["verdict"]["result"], last["candidate"]) == (
-        "aborted",
-        "fail",
-        rollout_life["bad_shadow"],
-    )
+    last = _aborted(rollout_life["failing_canary_analysis"], rollout_life["bad_shadow"])
     checks = {check["name"]: check for check in last["verdict"]["checks"]}
     assert not checks["error_rate"]["passed"]
     canary, production = last["variants"]["canary"], last["variants"]["production"]
