@@ -106,3 +106,19 @@ def test_prediction_log_holds_every_prediction_from_both_workers(traffic, traine
     assert (unknown["status__avg_order_value"] == "missing").all()
     assert unknown["avg_order_value"].isna().all()
     assert log["score"].between(0, 1).all()
+
+
+def test_a_one_worker_service_counts_too_when_started_from_a_process_that_imported_feast(
+    trained_model: TrainingOutcome, tmp_path: Path
+) -> None:
+    """A parent that imported Feast passes its ``feast_metrics_*`` folder down; the service must not count into it."""
+    feast_folder = tmp_path / "feast_metrics_parent"
+    feast_folder.mkdir()
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(feast_folder), "PROMETHEUS_MULTIPROCESS_DIR": str(feast_folder)}
+    with running_service(free_port(), env=env, workers=1) as base_url:
+        for customer in (1, 2, UNKNOWN_CUSTOMER):
+            assert httpx.post(f"{base_url}/predict", json={"customer_id": customer, "amount": 3.0}).status_code == 200
+        samples = _samples(httpx.get(f"{base_url}/metrics").text)
+    assert _value(samples, "http_requests_total", route="/predict", method="POST", status="200") == 3
+    assert _value(samples, "prediction_score_count", variant="production") == 3
+    assert not list(feast_folder.glob("*.db"))
