@@ -39,11 +39,12 @@ def variant_samples(
     version = frame["model_version"].astype(str)
     variant = _column(frame, "variant").fillna("production")
     canary_error = _column(frame, "canary_error")
-    by_production = frame[(version == production) & (variant == "production") & canary_error.isna()]
+    by_production_version = version == production
+    by_production = frame[by_production_version & (variant == "production") & canary_error.isna()]
     base = VariantSample(_floats(by_production["score"]), _floats(_column(by_production, "score_ms")), 0)
     if mode == CANARY:
         answered = frame[(version == candidate) & (variant == CANARY)]
-        errors = int((canary_error.notna() & (version == production)).sum())
+        errors = int((canary_error.notna() & by_production_version).sum())
         return base, VariantSample(_floats(answered["score"]), _floats(_column(answered, "score_ms")), errors)
     shadowed = frame[_column(frame, "shadow_version").astype(str) == candidate]
     shadow_error = _column(shadowed, "shadow_error")

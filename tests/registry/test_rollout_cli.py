@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mlops.main import app
+from registry.contract import TAG_ROLLOUT_STARTED_AT
 from registry.lifecycle import Lifecycle
 from registry.rollout import state_from
 from registry.version_labels import register
@@ -61,7 +62,7 @@ def test_canary_then_promote_archives_and_shadow_then_abort_leaves_production(ru
     started = ok_json("rollout", "start", "--version", "v2", "--canary", "20", "--reason", "try v2")
     # The analysis window opens at started_at: truncated to the second it would take in the
     # rows of whatever ran up to a second before (the CI failure of the rollout-life fixture).
-    assert before <= datetime.fromisoformat(str(lifecycle.model(MODEL).tags["rollout.started_at"])) <= datetime.now(UTC)
+    assert before <= datetime.fromisoformat(lifecycle.model(MODEL).tags[TAG_ROLLOUT_STARTED_AT]) <= datetime.now(UTC)
     assert (started["stage"], started["from_version"], started["to_version"]) == ("canary", v1, v2)
     status = ok_json("rollout", "status")
     assert (status["mode"], status["candidate"], status["production"], status["canary_weight"]) == (
