@@ -11,7 +11,7 @@ categorical), so the per-column verdicts must agree; the table says whether they
 Evidently is not in the project lock: it is pip-installed (bench/evidently-requirements.txt)
 into a throwaway venv under /tmp and run there. If that fails, the peer row says so.
 
-    .venv/bin/python bench/drift_speed.py [--rows 1000000] [--peer-timeout 900]
+    .venv/bin/python bench/drift_speed.py [--rows 1000000] [--peer-timeout 900] [--csv]
 """
 
 import argparse
@@ -98,12 +98,25 @@ def measure(argv: list[str], timeout: float) -> tuple[float, float, str, int]:
     return wall, peak / 2**20, stdout, process.returncode
 
 
-def run_ours(reference: Path, current: Path) -> Run:
+def run_ours(reference: Path, current: Path, label: str = "ours: mlops drift") -> Run:
     wall, peak, stdout, _ = measure(
         [str(MLOPS), "drift", "--reference", str(reference), "--current", str(current), "--json"], 900
     )
     report = json.loads(stdout)
-    return Run("ours: mlops drift", wall, peak, {c["column"]: bool(c["drifted"]) for c in report["columns"]})
+    return Run(label, wall, peak, {c["column"]: bool(c["drifted"]) for c in report["columns"]})
+
+
+def as_csv(*paths: Path) -> list[Path]:
+    """The same files as CSV (the target for CSV input is its own row)."""
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    written = []
+    for path in paths:
+        target = path.with_suffix(".csv")
+        pa_csv.write_csv(pq.read_table(path), target)
+        written.append(target)
+    return written
 
 
 def install_peer(venv: Path) -> str | None:
@@ -151,6 +164,8 @@ def table(runs: list[Run], rows: int) -> str:
             f"| {run.label} | {run.wall_s:.1f} | {run.peak_rss_mb:,.0f} | {drifted} of {len(run.verdicts)} | {same} |"
         )
     for run in runs[1:]:
+        if run.label.startswith("ours"):
+            continue
         lines.append(
             f"\nratio peer/ours: wall {run.wall_s / ours.wall_s:.1f}x, memory {run.peak_rss_mb / ours.peak_rss_mb:.1f}x"
         )
@@ -171,6 +186,7 @@ def main() -> int:
         "--peer-timeout", type=float, default=900.0, help="Give up on the peer after this many seconds."
     )
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--csv", action="store_true", help="Also run ours on the same files written as CSV.")
     parser.add_argument("--peer-venv", type=Path, default=PEER_VENV, help="Where the throwaway Evidently venv lives.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlops-drift-bench-") as folder:
@@ -178,6 +194,8 @@ def main() -> int:
         reference, current = make_files(args.rows, Path(folder))
         runs = [run_ours(reference, current)]
         print(f"ours: {runs[0].wall_s:.1f} s", file=sys.stderr)
+        if args.csv:
+            runs.append(run_ours(*as_csv(reference, current), label="ours: mlops drift, CSV input"))
         problem = "skipped (--skip-peer)" if args.skip_peer else install_peer(args.peer_venv)
         if problem is None:
             try:
