@@ -26,8 +26,9 @@ from pipeline.retrain_policy import RetrainPolicy
 from pipeline.retrain_triggers import Trigger
 from pipeline.runner import PipelineRunner
 from registry import audit
-from registry.client import RegistryError, open_client
+from registry.client import open_client
 from registry.contract import PARAM_TRAINING_DATA_END, TAG_RETRAIN_LAST, TAG_RETRAIN_TRIGGER
+from registry.errors import RegistryError
 from registry.lifecycle import Lifecycle
 from registry.rollout import Rollouts
 from registry.rollout_policy import AnalysisPolicy

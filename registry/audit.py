@@ -12,11 +12,13 @@ import json
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-
-from mlflow.tracking import MlflowClient
+from typing import TYPE_CHECKING
 
 from core.settings import ProjectSettings
 from registry.contract import AUDIT_TAG_PREFIX
+
+if TYPE_CHECKING:  # the REST reader reads the log without importing MLflow
+    from mlflow.tracking import MlflowClient
 
 MAX_REASON_CHARS = 1000
 
@@ -63,7 +65,7 @@ def new_transition(
     )
 
 
-def append(client: MlflowClient, model_name: str, transition: Transition) -> None:
+def append(client: "MlflowClient", model_name: str, transition: Transition) -> None:
     # The nonce keeps two transitions written in the same microsecond from overwriting each other.
     stamp = transition.at.replace("-", "").replace(":", "").replace("+0000", "Z")
     key = f"{AUDIT_TAG_PREFIX}{stamp}.{secrets.token_hex(3)}"

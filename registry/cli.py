@@ -1,7 +1,7 @@
 """``mlops registry``: register, promote, list, compare, roll back, and read the audit log."""
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol, TypeVar
 
 import typer
 
@@ -9,7 +9,8 @@ from core.errors import UserError
 
 if TYPE_CHECKING:
     from registry.audit import Transition
-    from registry.lifecycle import Lifecycle, VersionView
+    from registry.lifecycle import Lifecycle
+    from registry.version_view import VersionView
 
 app = typer.Typer(help="Model registry lifecycle over MLflow aliases, with an audit log.", no_args_is_help=True)
 
@@ -110,26 +111,46 @@ def _report(name: str, transition: "Transition", as_json: bool) -> None:
     typer.echo(f"{name} {transition.stage}: {moved_from} -> version {transition.to_version} ({transition.action})")
 
 
+class _Reader(Protocol):
+    """What listing needs: ``Lifecycle`` (MLflow's client) and ``RestRegistry`` (plain HTTP) both have it."""
+
+    def model_names(self) -> list[str]: ...
+    def history(self, name: str) -> "list[Transition]": ...
+    def versions(self, name: str) -> "list[VersionView]": ...
+
+
+def _rows(reader: _Reader, name: str | None, stage: str | None) -> "list[tuple[VersionView, Transition | None]]":
+    rows: list[tuple[VersionView, Transition | None]] = []
+    for model_name in [name] if name else reader.model_names():
+        history = reader.history(model_name)
+        for version in reader.versions(model_name):
+            if stage is None or stage in version.aliases:
+                last = next((t for t in reversed(history) if t.to_version == version.version), None)
+                rows.append((version, last))
+    return rows
+
+
 @app.command("list")
 def list_versions(
     name: Annotated[str | None, typer.Option("--name", help="Only this model.")] = None,
     stage: Annotated[Alias | None, typer.Option(help="Only versions holding this alias.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Versions with their label, aliases, gate, metrics and last audited transition."""
+    """Versions with their label, aliases, gate, metrics and last audited transition.
+
+    Against a tracking server this reads the REST API directly (registry.rest_reader): no
+    MLflow import, so the command answers in well under a second instead of ~5 s.
+    """
+    from core.paths import mlflow_tracking_uri
+    from registry.rest_reader import RestRegistry, is_rest_uri
     from registry.views import print_json, print_versions, version_json
 
-    def collect(lifecycle: "Lifecycle") -> "list[tuple[VersionView, Transition | None]]":
-        rows: list[tuple[VersionView, Transition | None]] = []
-        for model_name in [name] if name else lifecycle.model_names():
-            history = lifecycle.history(model_name)
-            for version in lifecycle.versions(model_name):
-                if stage is None or stage in version.aliases:
-                    last = next((t for t in reversed(history) if t.to_version == version.version), None)
-                    rows.append((version, last))
-        return rows
-
-    rows = _run(collect)
+    uri = mlflow_tracking_uri()
+    if is_rest_uri(uri):
+        with RestRegistry(uri) as reader:
+            rows = _rows(reader, name, stage)
+    else:
+        rows = _run(lambda lifecycle: _rows(lifecycle, name, stage))
     if as_json:
         print_json([version_json(version, last) for version, last in rows])
     elif rows:

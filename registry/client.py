@@ -11,15 +11,11 @@ import httpx
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from core.errors import UserError
 from core.paths import mlflow_tracking_uri
 from core.settings import set_library_default
+from registry.errors import RegistryError
 
 PROBE_TIMEOUT_SECONDS = 3.0
-
-
-class RegistryError(UserError):
-    """A registry request that cannot be carried out, with a message fit to show as is."""
 
 
 def probe(tracking_uri: str) -> None:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from registry.lifecycle import VersionView
+from registry.version_view import VersionView
 
 LOWER_IS_BETTER = ("loss", "error", "rmse", "mse", "mae", "latency", "brier")
 """Metric names containing one of these improve downwards; every other metric improves upwards."""

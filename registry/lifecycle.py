@@ -6,8 +6,6 @@ human label (``v2.3``) is a version tag. Promotion to production moves the outgo
 to the ``archived`` alias and tags it, which is what rollback moves back to.
 """
 
-import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mlflow.entities.model_registry import ModelVersion, RegisteredModel
@@ -17,44 +15,10 @@ from mlflow.tracking import MlflowClient
 from core.names import ARCHIVED, PRODUCTION, STAGES, STAGING
 from registry import audit
 from registry.audit import Transition
-from registry.client import RegistryError, is_not_found
-from registry.contract import (
-    METRIC_PREFIX,
-    PARAM_PREFIX,
-    TAG_ARCHIVED_AT,
-    TAG_GATE_PASSED,
-    TAG_LABEL,
-    TAG_LIFECYCLE,
-)
-
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
-
-
-@dataclass(frozen=True)
-class VersionView:
-    """A model version as the lifecycle sees it."""
-
-    name: str
-    version: str
-    label: str | None
-    aliases: tuple[str, ...]
-    lifecycle: str | None
-    gate: str
-    """passed, failed, or none recorded"""
-    metrics: dict[str, float]
-    params: dict[str, str]
-    created: str
-    run_id: str | None
-    tags: dict[str, str]
-
-    @property
-    def ref(self) -> str:
-        return self.label or self.version
-
-
-def check_name(kind: str, value: str) -> None:
-    if not _NAME.match(value):
-        raise RegistryError(f"{kind} {value!r} is not valid: use letters, digits, '.', '_' or '-'")
+from registry.client import is_not_found
+from registry.contract import TAG_ARCHIVED_AT, TAG_LIFECYCLE
+from registry.errors import RegistryError
+from registry.version_view import VersionView, check_name, version_view
 
 
 def check_stage(stage: str) -> None:
@@ -64,29 +28,13 @@ def check_stage(stage: str) -> None:
 
 def view(version: ModelVersion, aliases: tuple[str, ...] | None = None) -> VersionView:
     """``aliases`` from the registered model: version searches in MLflow leave them empty."""
-    tags = dict(version.tags or {})
-    metrics: dict[str, float] = {}
-    for key, value in tags.items():
-        if key.startswith(METRIC_PREFIX):
-            try:
-                metrics[key.removeprefix(METRIC_PREFIX)] = float(value)
-            except ValueError:
-                continue
-    params = {key.removeprefix(PARAM_PREFIX): value for key, value in tags.items() if key.startswith(PARAM_PREFIX)}
-    gate = {"true": "passed", "false": "failed"}.get(tags.get(TAG_GATE_PASSED, ""), "none")
-    created = datetime.fromtimestamp((version.creation_timestamp or 0) / 1000, UTC).isoformat(timespec="seconds")
-    return VersionView(
+    return version_view(
         name=version.name,
         version=str(version.version),
-        label=tags.get(TAG_LABEL),
+        tags=dict(version.tags or {}),
         aliases=tuple(sorted(version.aliases or ())) if aliases is None else aliases,
-        lifecycle=tags.get(TAG_LIFECYCLE),
-        gate=gate,
-        metrics=metrics,
-        params=params,
-        created=created,
-        run_id=version.run_id or None,
-        tags=tags,
+        creation_timestamp_ms=version.creation_timestamp,
+        run_id=version.run_id,
     )
 
 

@@ -17,7 +17,6 @@ from mlflow.exceptions import MlflowException
 from core.names import CANARY, PRODUCTION, ROLLOUT_ALIASES, SHADOW
 from registry import audit
 from registry.audit import Transition
-from registry.client import RegistryError
 from registry.contract import (
     TAG_CANARY_WEIGHT,
     TAG_LIFECYCLE,
@@ -25,6 +24,7 @@ from registry.contract import (
     TAG_ROLLOUT_STARTED_AT,
     TAG_ROLLOUT_VERDICT,
 )
+from registry.errors import RegistryError
 from registry.lifecycle import Lifecycle
 
 ROLLOUT_TAGS = (TAG_CANARY_WEIGHT, TAG_ROLLOUT_STARTED_AT, TAG_ROLLOUT_POLICY, TAG_ROLLOUT_VERDICT)

@@ -13,9 +13,11 @@ import mlflow
 from mlflow.exceptions import MlflowException
 
 from registry import audit
-from registry.client import RegistryError, is_not_found
+from registry.client import is_not_found
 from registry.contract import METRIC_PREFIX, PARAM_PREFIX, TAG_LABEL
-from registry.lifecycle import Lifecycle, VersionView, check_name
+from registry.errors import RegistryError
+from registry.lifecycle import Lifecycle
+from registry.version_view import VersionView, check_name
 
 RUN_URI = re.compile(r"^runs:/(?P<run_id>[0-9a-f]{32})/")
 CARRIED_RUN_TAGS = ("feature_service", "features", "gate_passed", "gate_metric", "gate_threshold")

@@ -14,7 +14,7 @@ from core.tables import render_table
 if TYPE_CHECKING:  # only types: the pipeline validator prints tables without importing MLflow
     from registry.audit import Transition
     from registry.comparison import MetricRow, ParamRow
-    from registry.lifecycle import VersionView
+    from registry.version_view import VersionView
 
 
 def print_json(payload: object) -> None:

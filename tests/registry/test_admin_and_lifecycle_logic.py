@@ -9,7 +9,7 @@ from inference.app import create_app
 from inference.settings import ServiceSettings
 from registry.audit import AUDIT_TAG_PREFIX, read
 from registry.comparison import compare_metrics, lower_is_better
-from registry.lifecycle import VersionView
+from registry.version_view import VersionView
 
 
 def test_admin_endpoints_refuse_everyone_without_a_configured_token() -> None:
