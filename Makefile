@@ -49,12 +49,15 @@ lint: install
 bench: install
 	$(VENV)/bin/python bench/predict_latency.py
 
-# Issue 12's tables (bench/README.md): batch of 100 and CLI start-up against their peers/floors.
-.PHONY: bench-batch bench-cli
+# Issue 12's tables (bench/README.md): batch of 100, CLI start-up (direct and over a tracking
+# server) and drift at 1M x 50 columns (Parquet and CSV) against their peers/floors.
+.PHONY: bench-batch bench-cli bench-drift
 bench-batch: install
 	$(VENV)/bin/python bench/batch_latency.py --batch 100 --calls 3000
 bench-cli: install
-	$(VENV)/bin/python bench/cli_startup.py --runs 3
+	$(VENV)/bin/python bench/cli_startup.py --runs 3 --tracking-server
+bench-drift: install
+	$(VENV)/bin/python bench/drift_speed.py --rows 1000000 --csv
 
 # Issue 12, materialization: mlops materialize run (direct engine) against feast materialize, 5.27M rows.
 .PHONY: bench-materialize
